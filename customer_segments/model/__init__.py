@@ -1,0 +1,1 @@
+"""Segment model core: preprocessing, model selection, stable segment ids, the model as data."""

@@ -1,0 +1,210 @@
+-- One row per input table per known data-quality issue, with the number of rows it affected in
+-- this build (zero when none), so nothing is dropped silently.
+{%- set has_customers = raw_input_provided('customers') %}
+{%- set has_events = raw_input_provided('events') %}
+
+with
+
+orders as (
+
+    select * from {{ ref('stg_raw__orders') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_raw__customers') }}
+
+),
+
+events as (
+
+    select * from {{ ref('stg_raw__events') }}
+
+),
+
+as_of_dates as (
+
+    select * from {{ ref('int_as_of_dates') }}
+    where is_latest
+
+),
+
+known_issues as (
+
+    {%- set issues = [
+        ('orders', 'exact_duplicate_row', true, 'Row identical to another row; kept once.'),
+        ('orders', 'null_customer_id', true, 'customer_id is empty.'),
+        ('orders', 'null_order_id', true, 'order_id is empty.'),
+        ('orders', 'null_timestamp', true, 'ordered_at is empty.'),
+        ('orders', 'unparseable_timestamp', true, 'ordered_at is not a recognisable timestamp.'),
+        ('orders', 'null_amount', true, 'amount is empty.'),
+        ('orders', 'unparseable_amount', true, 'amount is not a number.'),
+        ('orders', 'conflicting_duplicate_order_id', true, 'The same order_id appears with different amounts; all its rows are excluded.'),
+        ('orders', 'after_as_of_date', true, 'Ordered after the as-of date; excluded from every feature.'),
+        ('customers', 'exact_duplicate_row', true, 'Row identical to another row; kept once.'),
+        ('customers', 'null_customer_id', true, 'customer_id is empty.'),
+        ('customers', 'duplicate_customer_id', false, 'customer_id appears on more than one row.'),
+        ('customers', 'customer_without_orders', false, 'Signed up but no valid order by the as-of date; not segmented.'),
+        ('events', 'exact_duplicate_row', true, 'Row identical to another row; kept once.'),
+        ('events', 'null_customer_id', true, 'customer_id is empty.'),
+        ('events', 'null_timestamp', true, 'occurred_at is empty.'),
+        ('events', 'unparseable_timestamp', true, 'occurred_at is not a recognisable timestamp.'),
+        ('events', 'unknown_event_type', true, 'event_type is not a known type or alias (see seed event_type_aliases).'),
+        ('events', 'after_as_of_date', true, 'Occurred after the as-of date; excluded from every feature.'),
+        ('events', 'customer_without_orders', false, 'Event of a customer with no valid order; not used.'),
+    ] %}
+    {%- for input_table, issue, is_excluded, description in issues %}
+    select
+        '{{ input_table }}' as input_table,
+        '{{ issue }}' as issue,
+        {{ is_excluded }} as is_excluded,
+        '{{ description }}' as issue_description
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+raw_row_counts as (
+
+    select 'orders' as input_table, count(*) as raw_rows from {{ raw_input('orders') }}
+    {%- if has_customers %}
+    union all
+    select 'customers' as input_table, count(*) as raw_rows from {{ raw_input('customers') }}
+    {%- endif %}
+    {%- if has_events %}
+    union all
+    select 'events' as input_table, count(*) as raw_rows from {{ raw_input('events') }}
+    {%- endif %}
+
+),
+
+staged_row_counts as (
+
+    select 'orders' as input_table, count(*) as staged_rows from orders
+    union all
+    select 'customers' as input_table, count(*) as staged_rows from customers
+    union all
+    select 'events' as input_table, count(*) as staged_rows from events
+
+),
+
+duplicates as (
+
+    select
+        raw_row_counts.input_table,
+        'exact_duplicate_row' as issue,
+        raw_row_counts.raw_rows - staged_row_counts.staged_rows as affected_rows
+    from raw_row_counts
+    inner join staged_row_counts
+        on raw_row_counts.input_table = staged_row_counts.input_table
+
+),
+
+invalid_rows as (
+
+    select 'orders' as input_table, invalid_reason as issue, count(*) as affected_rows
+    from orders
+    where invalid_reason is not null
+    group by invalid_reason
+    union all
+    select 'customers' as input_table, invalid_reason as issue, count(*) as affected_rows
+    from customers
+    where invalid_reason is not null
+    group by invalid_reason
+    union all
+    select 'events' as input_table, invalid_reason as issue, count(*) as affected_rows
+    from events
+    where invalid_reason is not null
+    group by invalid_reason
+
+),
+
+ordering_customers as (
+
+    select distinct customer_id
+    from orders
+    cross join as_of_dates
+    where orders.invalid_reason is null and orders.order_date <= as_of_dates.as_of_date
+
+),
+
+other_issues as (
+
+    select 'orders' as input_table, 'after_as_of_date' as issue, count(*) as affected_rows
+    from orders
+    cross join as_of_dates
+    where orders.invalid_reason is null and orders.order_date > as_of_dates.as_of_date
+    union all
+    select 'events' as input_table, 'after_as_of_date' as issue, count(*) as affected_rows
+    from events
+    cross join as_of_dates
+    where events.invalid_reason is null and events.event_date > as_of_dates.as_of_date
+    union all
+    select 'customers' as input_table, 'duplicate_customer_id' as issue, count(*) as affected_rows
+    from (
+        select customer_id
+        from customers
+        where invalid_reason is null
+        group by customer_id
+        having count(*) > 1
+    ) as duplicated
+    union all
+    select 'customers' as input_table, 'customer_without_orders' as issue, count(*) as affected_rows
+    from (select distinct customer_id from customers where invalid_reason is null) as signed_up
+    where not exists (
+        select 1 from ordering_customers
+        where ordering_customers.customer_id = signed_up.customer_id
+    )
+    union all
+    select 'events' as input_table, 'customer_without_orders' as issue, count(*) as affected_rows
+    from events
+    where
+        events.invalid_reason is null
+        and not exists (
+            select 1 from ordering_customers
+            where ordering_customers.customer_id = events.customer_id
+        )
+
+),
+
+counted as (
+
+    select * from duplicates
+    union all
+    select * from invalid_rows
+    union all
+    select * from other_issues
+
+),
+
+final as (
+
+    select
+        known_issues.input_table,
+        known_issues.issue,
+        known_issues.is_excluded,
+        known_issues.issue_description,
+        case known_issues.input_table
+            when 'customers' then {{ has_customers }}
+            when 'events' then {{ has_events }}
+            else true
+        end as is_input_provided,
+        cast(coalesce(sum(counted.affected_rows), 0) as {{ dbt.type_bigint() }}) as affected_rows
+    from known_issues
+    left join counted
+        on
+            known_issues.input_table = counted.input_table
+            and known_issues.issue = counted.issue
+    group by
+        known_issues.input_table,
+        known_issues.issue,
+        known_issues.is_excluded,
+        known_issues.issue_description
+
+)
+
+select * from final
+order by input_table, issue

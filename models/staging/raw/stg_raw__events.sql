@@ -1,0 +1,73 @@
+-- One row per distinct raw event row: typed, trimmed, event type standardized through the
+-- event_type_aliases seed, flagged with the reason it cannot be used. Empty (and typed) when no
+-- events input is provided.
+{%- set provided = raw_input_provided('events') %}
+{% if provided %}{{ assert_input_columns('events', ['customer_id', 'occurred_at', 'event_type']) }}{% endif %}
+
+with
+
+aliases as (
+
+    select * from {{ ref('event_type_aliases') }}
+
+),
+
+{% if provided %}
+source as (
+
+    select * from {{ raw_input('events') }}
+
+),
+
+renamed as (
+
+    select distinct
+        ----------  ids
+        nullif(trim(cast(customer_id as varchar)), '') as customer_id,
+
+        ----------  categories
+        nullif(
+            replace(replace(lower(trim(cast(event_type as varchar))), ' ', '_'), '-', '_'), ''
+        ) as source_event_type,
+
+        ----------  timestamps
+        nullif(trim(cast(occurred_at as varchar)), '') as occurred_at_text,
+        {{ parse_timestamp('occurred_at') }} as occurred_at
+
+    from source
+
+),
+{% else %}
+renamed as (
+
+    select
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_string() }}) as source_event_type,
+        cast(null as {{ dbt.type_string() }}) as occurred_at_text,
+        cast(null as {{ dbt.type_timestamp() }}) as occurred_at
+    where 1 = 0
+
+),
+{% endif %}
+
+standardized as (
+
+    select
+        renamed.customer_id,
+        renamed.source_event_type,
+        aliases.event_type,
+        renamed.occurred_at,
+        cast(renamed.occurred_at as date) as event_date,
+        case
+            when renamed.customer_id is null then 'null_customer_id'
+            when renamed.occurred_at_text is null then 'null_timestamp'
+            when renamed.occurred_at is null then 'unparseable_timestamp'
+            when aliases.event_type is null then 'unknown_event_type'
+        end as invalid_reason
+    from renamed
+    left join aliases
+        on renamed.source_event_type = aliases.source_event_type
+
+)
+
+select * from standardized
