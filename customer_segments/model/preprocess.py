@@ -61,6 +61,8 @@ def _numeric_column(frame: pd.DataFrame, feature: str) -> np.ndarray:
         )
     column = frame[feature]
     if not pd.api.types.is_numeric_dtype(column.dtype):
+        if column.isna().all():  # an all-null column often arrives as dtype object
+            return np.full(len(column), np.nan)
         raise ValueError(f"feature column {feature!r} is not numeric (dtype {column.dtype})")
     return column.to_numpy(dtype="float64", na_value=np.nan)
 

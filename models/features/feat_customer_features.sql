@@ -48,12 +48,12 @@ joined as (
         coalesce(event_features.sessions_90d, 0) as sessions_90d,
         case
             when event_features.email_sends_90d > 0
-                then least(1.0, cast(event_features.email_opens_90d as {{ dbt.type_float() }})
+                then least(1.0, cast(event_features.email_opens_90d as {{ type_double() }})
                     / event_features.email_sends_90d)
         end as email_open_rate,
         case
             when event_features.email_sends_90d > 0
-                then least(1.0, cast(event_features.email_clicks_90d as {{ dbt.type_float() }})
+                then least(1.0, cast(event_features.email_clicks_90d as {{ type_double() }})
                     / event_features.email_sends_90d)
         end as email_click_rate,
         coalesce(event_features.support_tickets_90d, 0) as support_tickets_90d,
@@ -69,11 +69,11 @@ joined as (
         {%- else %}
         cast(null as {{ dbt.type_int() }}) as sessions_30d,
         cast(null as {{ dbt.type_int() }}) as sessions_90d,
-        cast(null as {{ dbt.type_float() }}) as email_open_rate,
-        cast(null as {{ dbt.type_float() }}) as email_click_rate,
+        cast(null as {{ type_double() }}) as email_open_rate,
+        cast(null as {{ type_double() }}) as email_click_rate,
         cast(null as {{ dbt.type_int() }}) as support_tickets_90d,
         cast(null as {{ dbt.type_int() }}) as days_since_last_event,
-        cast(null as {{ dbt.type_float() }}) as activity_trend,
+        cast(null as {{ type_double() }}) as activity_trend,
         false as has_engagement_data
         {%- endif %}
     from order_features

@@ -1,0 +1,483 @@
+"""Unit tests of customer_segments.model on small made-up data."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from customer_segments.model.matching import assign_segment_ids, canonical_order, means_in_space
+from customer_segments.model.preprocess import (
+    default_transform,
+    fit_preprocessor,
+    inverse_slog1p,
+    transform,
+)
+from customer_segments.model.segment_model import (
+    SegmentModel,
+    compute_model_version,
+    fit_segment_model,
+)
+from customer_segments.model.selection import (
+    CANDIDATE_COLUMNS,
+    MAX_CONDITION_NUMBER,
+    condition_number,
+    fit_candidates,
+)
+
+FEATURES = ["net_spend", "order_count", "refund_share", "email_open_rate"]
+BLOB_CENTERS = np.array(
+    [
+        [2.0, 0.5, 0.05, 0.10],
+        [6.0, 2.5, 0.40, 0.60],
+        [4.0, 1.0, 0.90, 0.90],
+    ]
+)
+BLOB_SPREAD = np.array([0.25, 0.15, 0.04, 0.04])
+
+
+def quiet(_: str) -> None:
+    """Swallow progress lines."""
+
+
+def blobs(rng: np.random.Generator, centers: np.ndarray, sizes: list[int], spread) -> np.ndarray:
+    return np.vstack(
+        [
+            rng.normal(center, spread, size=(size, len(center)))
+            for center, size in zip(centers, sizes)
+        ]
+    )
+
+
+def customer_frame(points: np.ndarray) -> pd.DataFrame:
+    """Customers whose transformed features are `points` (slog1p columns are inverted)."""
+    frame = pd.DataFrame({"customer_id": [f"cust_{i:05d}" for i in range(len(points))]})
+    for j, name in enumerate(FEATURES):
+        column = points[:, j]
+        frame[name] = inverse_slog1p(column) if default_transform(name) == "slog1p" else column
+    return frame
+
+
+def model_config(**overrides) -> dict:
+    config = {
+        "features": FEATURES,
+        "k_min": 2,
+        "k_max": 4,
+        "covariance_types": ["full", "diag"],
+        "n_init": 2,
+        "seed": 7,
+        "min_segment_share": 0.02,
+        "clip_quantiles": [0.001, 0.999],
+        "match_threshold": 1.0,
+        "min_fit_customers": 50,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="module")
+def three_blob_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    return customer_frame(blobs(rng, BLOB_CENTERS, [150, 100, 70], BLOB_SPREAD))
+
+
+@pytest.fixture(scope="module", params=["full", "diag"])
+def fitted(request, three_blob_frame) -> tuple[SegmentModel, dict]:
+    config = model_config(covariance_types=[request.param])
+    return fit_segment_model(three_blob_frame, config, None, log=quiet), config
+
+
+# ---- preprocessing ----------------------------------------------------------------------------
+
+
+def test_default_transform_rule():
+    assert default_transform("email_open_rate") == "identity"
+    assert default_transform("refund_share") == "identity"
+    assert default_transform("spend_trend") == "identity"
+    assert default_transform("net_spend") == "slog1p"
+    assert default_transform("rate_of_orders") == "slog1p"
+
+
+def test_preprocess_arithmetic_by_hand():
+    frame = pd.DataFrame(
+        {
+            "net_spend": [-10.0, 0.0, None, 5.0, 100.0],
+            "refund_share": [0.1, None, 0.3, 0.5, 0.2],
+            "order_count": [3, 3, 3, 3, 3],
+            "sessions_90d": [None, None, None, None, None],
+        }
+    )
+    prep = fit_preprocessor(frame, list(frame.columns), clip_quantiles=(0.25, 0.75))
+
+    assert prep["features"] == ["net_spend", "refund_share", "order_count"]
+    assert prep["dropped_features"] == {"sessions_90d": "all null"}
+    assert prep["transform"] == ["slog1p", "identity", "slog1p"]
+    json.dumps(prep, allow_nan=False)
+
+    # net_spend: fill with the median 2.5, slog1p keeps the sign, clip to the 25%/75% quantiles.
+    assert prep["fill_value"][0] == 2.5
+    filled = np.array([-10.0, 0.0, 2.5, 5.0, 100.0])
+    slog = np.array([-math.log(11.0), 0.0, math.log(3.5), math.log(6.0), math.log(101.0)])
+    np.testing.assert_allclose(np.sign(filled) * np.log1p(np.abs(filled)), slog)
+    assert prep["lower"][0] == 0.0  # linear quantile 0.25 of 5 sorted values = the 2nd one
+    assert prep["upper"][0] == pytest.approx(math.log(6.0))
+    clipped = np.array([0.0, 0.0, math.log(3.5), math.log(6.0), math.log(6.0)])
+    assert prep["center"][0] == pytest.approx(clipped.mean())
+    assert prep["scale"][0] == pytest.approx(clipped.std())
+
+    # refund_share: identity, fill with the median 0.25, quantiles 0.2 and 0.3.
+    assert prep["fill_value"][1] == pytest.approx(0.25)
+    assert (prep["lower"][1], prep["upper"][1]) == pytest.approx((0.2, 0.3))
+    share_clipped = np.array([0.2, 0.25, 0.3, 0.3, 0.2])
+    assert prep["center"][1] == pytest.approx(0.25)
+    assert prep["scale"][1] == pytest.approx(0.002**0.5)
+
+    # order_count: constant, so scale 1.0 and every standardized value 0.
+    assert prep["scale"][2] == 1.0
+    assert prep["center"][2] == pytest.approx(math.log(4.0))
+
+    out = transform(frame, prep)
+    assert out.shape == (5, 3)
+    np.testing.assert_allclose(out[:, 0], (clipped - clipped.mean()) / clipped.std())
+    np.testing.assert_allclose(
+        out[:, 1], (share_clipped - share_clipped.mean()) / share_clipped.std()
+    )
+    np.testing.assert_allclose(out[:, 2], 0.0, atol=1e-15)
+
+    # New rows: nulls take the training fill value, outliers are clipped to the training bounds.
+    new = pd.DataFrame(
+        {"net_spend": [None, -1e6, 1e6], "refund_share": [None, -5.0, 5.0], "order_count": 1}
+    )
+    scored = transform(new, prep)
+    np.testing.assert_allclose(scored[:, 0], out[[2, 0, 4], 0])
+    np.testing.assert_allclose(scored[:, 1], (np.array([0.25, 0.2, 0.3]) - 0.25) / 0.002**0.5)
+    np.testing.assert_array_equal(scored[:, 2], 0.0)  # clipped to the constant's [log 4, log 4]
+
+
+def test_preprocess_transform_override():
+    frame = pd.DataFrame({"net_spend": [1.0, 2.0, 3.0], "repeat_rate": [1.0, 2.0, 3.0]})
+    prep = fit_preprocessor(
+        frame, ["net_spend", "repeat_rate"], transforms={"net_spend": "identity"}
+    )
+    assert prep["transform"] == ["identity", "identity"]
+    with pytest.raises(ValueError, match="unknown transform"):
+        fit_preprocessor(frame, ["net_spend"], transforms={"net_spend": "log"})
+
+
+def test_preprocess_errors_name_the_column():
+    frame = pd.DataFrame({"net_spend": [1.0, 2.0], "country": ["DK", "SE"]})
+    with pytest.raises(ValueError, match="'order_count' is missing"):
+        fit_preprocessor(frame, ["net_spend", "order_count"])
+    with pytest.raises(ValueError, match="'country' is not numeric"):
+        fit_preprocessor(frame, ["net_spend", "country"])
+    prep = fit_preprocessor(frame, ["net_spend"])
+    with pytest.raises(ValueError, match="'net_spend' is missing"):
+        transform(frame.drop(columns="net_spend"), prep)
+
+
+# ---- selection --------------------------------------------------------------------------------
+
+
+def test_selection_picks_three_on_three_blobs():
+    rng = np.random.default_rng(1)
+    X = blobs(rng, np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0]]), [200, 150, 150], 1.0)
+    lines: list[str] = []
+    result = fit_candidates(X, [2, 3, 4, 5], ["full", "diag"], 2, 0, 0.02, log=lines.append)
+    table = result.candidates
+
+    assert list(table.columns) == CANDIDATE_COLUMNS
+    assert sorted(set(table["k"])) == [1, 2, 3, 4, 5]  # the k=1 baseline is always there
+    assert len(table) == 10 and len(lines) == 11  # one line per candidate plus the choice
+    assert table["chosen"].sum() == 1
+    chosen = table[table["chosen"]].iloc[0]
+    assert chosen["k"] == 3
+    assert result.model.n_components == 3
+    assert result.model.covariance_type == chosen["covariance_type"]
+    eligible = table[table["rejected_reason"].isna()]
+    assert chosen["bic"] == eligible["bic"].min()
+
+    assert table["bic"].notna().all() and table["aic"].notna().all()
+    assert (table["log_likelihood"] < 0).all()
+    assert (table["aic"] < table["bic"]).all()  # log(500) > 2 per parameter
+    assert table.loc[table["k"] == 1, "silhouette"].isna().all()
+    multi = table[table["k"] > 1]
+    assert multi["silhouette"].between(-1, 1).all()
+    assert chosen["silhouette"] > 0.6
+    assert table["converged"].dtype == bool and table["converged"].all()
+    assert (table["n_iter"] >= 1).all()
+    assert table["smallest_share"].between(0, 1).all()
+    assert (table.loc[table["k"] == 1, "smallest_share"] == 1.0).all()
+    assert chosen["smallest_share"] == pytest.approx(0.3, abs=0.01)
+    assert (table["reg_covar"] == 1e-6).all()
+
+    again = fit_candidates(X, [2, 3, 4, 5], ["full", "diag"], 2, 0, 0.02, n_jobs=1, log=quiet)
+    pd.testing.assert_frame_equal(again.candidates, table)
+
+
+def test_selection_gives_one_segment_without_structure():
+    rng = np.random.default_rng(2)
+    cov = np.array([[1.0, 0.6, 0.2], [0.6, 1.0, 0.3], [0.2, 0.3, 1.0]])
+    X = rng.multivariate_normal(np.zeros(3), cov, size=600)
+    lines: list[str] = []
+    result = fit_candidates(X, [2, 3, 4], ["full", "diag"], 2, 0, 0.02, log=lines.append)
+    table = result.candidates
+    chosen = table[table["chosen"]].iloc[0]
+    assert (chosen["k"], chosen["covariance_type"]) == (1, "full")
+    assert (table.loc[table["k"] > 1, "bic"] > chosen["bic"]).all()
+    assert result.model.n_components == 1
+    assert "ONE segment" in lines[-1]
+
+
+def test_min_share_rejects_a_tiny_segment():
+    rng = np.random.default_rng(3)
+    centers = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0], [20.0, 20.0]])
+    X = blobs(rng, centers, [330, 330, 330, 10], 1.0)  # the last blob is 1% of rows
+
+    loose = fit_candidates(X, [2, 3, 4, 5], ["full"], 2, 0, 0.0, log=quiet).candidates
+    assert loose.loc[loose["chosen"], "k"].item() == 4  # without the gate BIC wants the 1% blob
+
+    table = fit_candidates(X, [2, 3, 4, 5], ["full"], 2, 0, 0.02, log=quiet).candidates
+    small = table["smallest_share"] < 0.02
+    assert small.any()
+    assert table.loc[small, "rejected_reason"].str.startswith("smallest segment").all()
+    assert not table.loc[small, "chosen"].any()
+    four = table[table["k"] == 4].iloc[0]
+    assert four["rejected_reason"] == f"smallest segment {four['smallest_share']:.1%} < 2.0%"
+    chosen = table[table["chosen"]].iloc[0]
+    assert chosen["k"] == 3 and chosen["smallest_share"] >= 0.02
+
+
+def test_reg_covar_fallback_on_degenerate_columns():
+    rng = np.random.default_rng(4)
+    base = blobs(rng, np.array([[0.0, 0.0], [6.0, 6.0]]), [150, 150], 1.0)
+    X = np.column_stack([base, base[:, 0], np.zeros(len(base))])  # duplicated + constant column
+    result = fit_candidates(X, [2, 3], ["full", "diag"], 1, 0, 0.02, log=quiet)
+    table = result.candidates
+    assert table["bic"].notna().all()
+    assert (table["reg_covar"] > 1e-6).all()
+    assert set(table["reg_covar"]) <= {1e-4, 1e-3}
+    assert condition_number(result.model) <= MAX_CONDITION_NUMBER
+    assert table.loc[table["chosen"], "k"].item() == 2
+
+
+def test_failed_fits_are_recorded_not_raised():
+    rng = np.random.default_rng(5)
+    offsets = np.repeat([0.0, 1.0, 2.0], 100)
+    X = np.column_stack([rng.normal(size=(300, 2)), 1e9 + offsets])  # unscaled: diag EM breaks
+    table = fit_candidates(X, [2, 3], ["full", "diag"], 1, 0, 0.02, log=quiet).candidates
+    failed = table[(table["covariance_type"] == "diag") & (table["k"] > 1)]
+    assert failed["rejected_reason"].str.startswith("fit failed at reg_covar 0.001").all()
+    assert failed["bic"].isna().all() and not failed["chosen"].any()
+    assert table.loc[table["chosen"], "covariance_type"].item() == "full"
+
+
+def test_k_above_distinct_rows_is_skipped():
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 5.0]]), 20, axis=0)
+    table = fit_candidates(X, [2, 3, 4], ["diag"], 1, 0, 0.02, log=quiet).candidates
+    four = table[table["k"] == 4].iloc[0]
+    assert four["rejected_reason"] == "k=4 exceeds the 3 distinct rows"
+    assert math.isnan(four["bic"]) and not four["chosen"]
+    assert table.loc[table["chosen"], "k"].item() == 3
+
+
+# ---- the model as data ------------------------------------------------------------------------
+
+
+def test_fitted_model_shape(fitted):
+    model, config = fitted
+    k = len(model.weights)
+    assert k == 3
+    assert model.features == FEATURES
+    assert sorted(model.segment_ids) == [1, 2, 3]
+    assert model.next_segment_id == 4
+    assert [row["event"] for row in model.lineage] == ["new"] * 3
+    assert model.sample_size == 320 and model.previous_model_version is None
+    assert model.model_version.startswith("gmm-") and len(model.model_version) == 16
+    expected_shape = (3, 4, 4) if model.covariance_type == "full" else (3, 4)
+    assert np.asarray(model.precisions_cholesky).shape == expected_shape
+    assert sum(row["chosen"] for row in model.selection) == 1
+    assert set(model.selection[0]) == set(CANDIDATE_COLUMNS)
+    assert model.config == config
+
+
+def test_to_sklearn_and_score_frame_reproduce_the_fit(fitted, three_blob_frame):
+    model, config = fitted
+    ordered = three_blob_frame.sort_values("customer_id").reset_index(drop=True)
+    X = transform(ordered, model.prep)
+    refit = fit_candidates(
+        X,
+        list(range(config["k_min"], config["k_max"] + 1)),
+        config["covariance_types"],
+        config["n_init"],
+        config["seed"],
+        config["min_segment_share"],
+        log=quiet,
+    ).model
+    np.testing.assert_array_equal(refit.means_, np.asarray(model.means))
+
+    expected = refit.predict_proba(X)
+    rebuilt = model.to_sklearn()
+    assert np.abs(rebuilt.predict_proba(X) - expected).max() < 1e-12
+    np.testing.assert_allclose(rebuilt.covariances_, refit.covariances_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(rebuilt.predict(X), refit.predict(X))
+
+    scores = model.score_frame(ordered)
+    assert list(scores.columns) == [1, 2, 3]
+    assert scores.index.equals(ordered.index)
+    assert np.abs(scores[model.segment_ids].to_numpy() - expected).max() < 1e-9
+    np.testing.assert_allclose(scores.sum(axis=1), 1.0)
+
+
+def test_json_round_trip_and_version(fitted, three_blob_frame):
+    model, config = fitted
+    text = model.to_json()
+    back = SegmentModel.from_json(text)
+    assert back == model
+    assert back.to_json() == text
+    np.testing.assert_array_equal(np.asarray(back.precisions_cholesky), model.precisions_cholesky)
+    assert back.expected_version() == model.model_version
+
+    shuffled = three_blob_frame.sample(frac=1.0, random_state=5)
+    again = fit_segment_model(shuffled, config, None, log=quiet, fitted_at="2020-01-01T00:00:00")
+    assert again.model_version == model.model_version
+
+    content = json.loads(text)
+    content["means"][0][0] *= 1 + 1e-14  # below the 10 significant digits hashed
+    assert compute_model_version(content) == model.model_version
+    content["means"][0][0] += 1e-3
+    assert compute_model_version(content) != model.model_version
+    content = json.loads(text)
+    content["segment_ids"] = content["segment_ids"][::-1]
+    assert compute_model_version(content) != model.model_version
+
+
+def test_too_few_customers(three_blob_frame):
+    with pytest.raises(ValueError) as error:
+        fit_segment_model(three_blob_frame.head(40), model_config(), None, log=quiet)
+    assert str(error.value) == "segment fit needs at least 50 customers, the fit sample has 40"
+
+
+def test_refit_on_perturbed_data_keeps_ids(fitted, three_blob_frame):
+    model, config = fitted
+    rng = np.random.default_rng(6)
+    noisy = three_blob_frame.copy()
+    noisy["refund_share"] += rng.normal(0, 0.005, len(noisy))
+    noisy["net_spend"] *= np.exp(rng.normal(0, 0.01, len(noisy)))
+    refit = fit_segment_model(noisy, config, model, log=quiet)
+
+    assert refit.model_version != model.model_version
+    assert refit.previous_model_version == model.model_version
+    assert sorted(refit.segment_ids) == [1, 2, 3]
+    assert [row["event"] for row in refit.lineage] == ["carried_over"] * 3
+    assert refit.next_segment_id == 4
+    # Each new component carries the id of the previous segment with the nearest mean.
+    previous_means, positions = means_in_space(np.asarray(model.means), model.prep, refit.prep)
+    new_means = np.asarray(refit.means)[:, positions]
+    for segment_id, mean in zip(refit.segment_ids, new_means):
+        nearest = np.argmin(np.linalg.norm(previous_means - mean, axis=1))
+        assert model.segment_ids[nearest] == segment_id
+    # Customers keep their segment.
+    before = model.score_frame(three_blob_frame).idxmax(axis=1)
+    after = refit.score_frame(noisy).idxmax(axis=1)
+    assert (before == after).mean() > 0.99
+
+
+# ---- matching ---------------------------------------------------------------------------------
+
+
+def test_first_model_ids_follow_weight():
+    means = np.array([[0.0, 1.0], [2.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    weights = [0.2, 0.5, 0.15, 0.15]
+    assert canonical_order(means, weights) == [1, 0, 3, 2]
+    ids, lineage = assign_segment_ids(means, weights, None, 1.0, 1)
+    assert ids == [2, 1, 4, 3]
+    assert lineage == [
+        {"segment_id": i, "event": "new", "related_segment_id": None, "distance": None}
+        for i in [1, 2, 3, 4]
+    ]
+
+
+def test_matching_is_invariant_to_component_order():
+    rng = np.random.default_rng(8)
+    means = rng.normal(0, 3, size=(6, 3))
+    weights = rng.dirichlet(np.ones(6))
+    previous = [
+        {"segment_id": sid, "mean": (means[i] + rng.normal(0, 0.2, 3)).tolist()}
+        for sid, i in [(2, 0), (5, 3), (7, 4)]
+    ]
+    previous.append({"segment_id": 9, "mean": [30.0, 30.0, 30.0]})
+    ids, lineage = assign_segment_ids(means, weights, previous, 1.0, 10)
+    assert ids[0] == 2 and ids[3] == 5 and ids[4] == 7
+    assert sorted(ids[i] for i in [1, 2, 5]) == [10, 11, 12]
+    for seed in range(5):
+        perm = np.random.default_rng(seed).permutation(6)
+        ids_perm, lineage_perm = assign_segment_ids(
+            means[perm], weights[perm], previous[::-1], 1.0, 10
+        )
+        assert ids_perm == [ids[p] for p in perm]
+        assert lineage_perm == lineage
+
+
+def test_far_away_component_gets_a_fresh_id():
+    previous = [{"segment_id": 1, "mean": [0.0, 0.0]}, {"segment_id": 2, "mean": [5.0, 0.0]}]
+    means = np.array([[50.0, 50.0], [0.1, 0.0], [5.0, 0.2]])
+    ids, lineage = assign_segment_ids(means, [0.1, 0.5, 0.4], previous, 1.0, 3)
+    assert ids == [3, 1, 2]
+    events = {row["segment_id"]: (row["event"], row["related_segment_id"]) for row in lineage}
+    assert events == {1: ("carried_over", None), 2: ("carried_over", None), 3: ("new", None)}
+    assert lineage[0]["distance"] == pytest.approx(0.1)
+
+
+def test_lineage_split():
+    previous = [{"segment_id": 1, "mean": [0.0, 0.0]}, {"segment_id": 2, "mean": [10.0, 0.0]}]
+    means = np.array([[-0.5, 0.0], [1.2, 0.0], [10.0, 0.0]])
+    ids, lineage = assign_segment_ids(means, [0.3, 0.2, 0.5], previous, 1.0, 3)
+    assert ids == [1, 3, 2]
+    split = [row for row in lineage if row["segment_id"] == 3]
+    assert split == [
+        {"segment_id": 3, "event": "split", "related_segment_id": 1, "distance": pytest.approx(1.2)}
+    ]
+
+
+def test_lineage_merged_and_retired():
+    previous = [
+        {"segment_id": 1, "mean": [0.0, 0.0]},
+        {"segment_id": 2, "mean": [1.5, 0.0]},
+        {"segment_id": 3, "mean": [10.0, 0.0]},
+        {"segment_id": 4, "mean": [40.0, 40.0]},
+    ]
+    means = np.array([[0.7, 0.0], [10.0, 0.0]])
+    ids, lineage = assign_segment_ids(means, [0.6, 0.4], previous, 1.0, 5)
+    assert ids == [1, 3]
+    events = {row["segment_id"]: (row["event"], row["related_segment_id"]) for row in lineage}
+    assert events == {
+        1: ("carried_over", None),
+        2: ("merged", 1),
+        3: ("carried_over", None),
+        4: ("retired", None),
+    }
+    with pytest.raises(ValueError, match="next_id 4 is not above"):
+        assign_segment_ids(means, [0.6, 0.4], previous, 1.0, 4)
+
+
+def test_means_in_space_maps_between_preprocessors():
+    prep_from = {
+        "features": ["a_rate", "b", "only_old"],
+        "transform": ["identity", "slog1p", "identity"],
+        "center": [1.0, 2.0, 0.0],
+        "scale": [2.0, 0.5, 1.0],
+    }
+    prep_to = {
+        "features": ["b", "only_new", "a_rate"],
+        "transform": ["slog1p", "identity", "identity"],
+        "center": [3.0, 0.0, 0.0],
+        "scale": [1.0, 1.0, 4.0],
+    }
+    mapped, positions = means_in_space(np.array([[1.0, 2.0, 9.0]]), prep_from, prep_to)
+    assert positions == [0, 2]
+    # b: 2 * 0.5 + 2 = 3 -> (3 - 3) / 1 = 0; a_rate: 1 * 2 + 1 = 3 -> (3 - 0) / 4 = 0.75
+    np.testing.assert_allclose(mapped, [[0.0, 0.75]])
+    same, same_positions = means_in_space(np.array([[1.0, 2.0, 9.0]]), prep_from, prep_from)
+    np.testing.assert_allclose(same, [[1.0, 2.0, 9.0]])
+    assert same_positions == [0, 1, 2]
