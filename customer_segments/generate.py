@@ -46,6 +46,8 @@ CHANNELS = ("organic", "paid_search", "social", "referral", "email")
 CAMPAIGN_WEEKDAY = 1
 CAMPAIGN_HOUR = 10
 CAMPAIGN_SPREAD_SECONDS = 1_800
+# The newsletter started this long before the end date.
+NEWSLETTER_WEEKS = 52
 # Sends stop this long after a subscriber's last opened email (list hygiene).
 SUNSET_SECONDS = 26 * WEEK
 # Order and session volume by calendar month: Nov/Dec peak, summer dip.
@@ -91,64 +93,64 @@ GROUPS: tuple[GroupProfile, ...] = (
     GroupProfile(
         name="champions", share=0.08, signup_age=(240, 1095), first_order_lag=10,
         recency_median=6, recency_sigma=0.8, recency_range=(0, 40),
-        base_orders=2, order_rate=1.3, max_orders=400, order_value=85, refund_rate=0.03,
-        session_rate=4.0, session_fade_days=NEVER, session_rate_faded=0.0,
+        base_orders=2, order_rate=1.4, max_orders=400, order_value=85, refund_rate=0.01,
+        session_rate=2.5, session_fade_days=NEVER, session_rate_faded=0.0,
         ticket_rate=0.04, ticket_rate_late=0.0,
-        subscribe_share=0.92, subscription_weeks=400, open_rate=0.55, click_rate=0.35,
+        subscribe_share=0.97, subscription_weeks=2000, open_rate=0.6, click_rate=0.4,
         no_events_share=0.02, channel_weights=(0.35, 0.15, 0.10, 0.30, 0.10),
     ),
     GroupProfile(
         name="loyal", share=0.18, signup_age=(240, 1095), first_order_lag=14,
         recency_median=30, recency_sigma=0.5, recency_range=(4, 120),
-        base_orders=2, order_rate=0.5, max_orders=200, order_value=55, refund_rate=0.05,
-        session_rate=1.5, session_fade_days=NEVER, session_rate_faded=0.0,
+        base_orders=2, order_rate=0.4, max_orders=200, order_value=55, refund_rate=0.02,
+        session_rate=1.0, session_fade_days=NEVER, session_rate_faded=0.0,
         ticket_rate=0.04, ticket_rate_late=0.0,
-        subscribe_share=0.85, subscription_weeks=250, open_rate=0.35, click_rate=0.20,
-        no_events_share=0.05, channel_weights=(0.35, 0.20, 0.15, 0.15, 0.15),
+        subscribe_share=0.95, subscription_weeks=1000, open_rate=0.35, click_rate=0.05,
+        no_events_share=0.02, channel_weights=(0.35, 0.20, 0.15, 0.15, 0.15),
     ),
     GroupProfile(
         name="new", share=0.12, signup_age=(1, 60), first_order_lag=3,
         recency_median=18, recency_sigma=0.9, recency_range=(0, 60),
-        base_orders=1, order_rate=0.6, max_orders=2, order_value=45, refund_rate=0.05,
-        session_rate=9.0, session_fade_days=NEVER, session_rate_faded=0.0,
+        base_orders=1, order_rate=0.6, max_orders=2, order_value=45, refund_rate=0.03,
+        session_rate=7.0, session_fade_days=NEVER, session_rate_faded=0.0,
         ticket_rate=0.15, ticket_rate_late=0.0,
-        subscribe_share=0.88, subscription_weeks=400, open_rate=0.45, click_rate=0.30,
-        no_events_share=0.03, channel_weights=(0.25, 0.30, 0.30, 0.10, 0.05),
+        subscribe_share=0.95, subscription_weeks=2000, open_rate=0.5, click_rate=0.1,
+        no_events_share=0.02, channel_weights=(0.25, 0.30, 0.30, 0.10, 0.05),
     ),
     GroupProfile(
         name="at_risk", share=0.14, signup_age=(420, 1095), first_order_lag=14,
         recency_median=200, recency_sigma=0.3, recency_range=(120, 300),
-        base_orders=2, order_rate=0.6, max_orders=200, order_value=75, refund_rate=0.10,
-        session_rate=1.8, session_fade_days=30, session_rate_faded=0.2,
+        base_orders=2, order_rate=0.45, max_orders=200, order_value=75, refund_rate=0.03,
+        session_rate=1.0, session_fade_days=30, session_rate_faded=0.1,
         ticket_rate=0.05, ticket_rate_late=0.35,
-        subscribe_share=0.75, subscription_weeks=80, open_rate=0.15, click_rate=0.12,
+        subscribe_share=0.8, subscription_weeks=60, open_rate=0.1, click_rate=0.1,
         no_events_share=0.06, channel_weights=(0.30, 0.25, 0.15, 0.15, 0.15),
     ),
     GroupProfile(
         name="dormant", share=0.28, signup_age=(330, 1095), first_order_lag=10,
         recency_median=450, recency_sigma=0.35, recency_range=(300, 1095),
-        base_orders=1, order_rate=0.08, max_orders=3, order_value=35, refund_rate=0.07,
-        session_rate=0.2, session_fade_days=30, session_rate_faded=0.03,
+        base_orders=1, order_rate=0.08, max_orders=3, order_value=35, refund_rate=0.05,
+        session_rate=0.15, session_fade_days=30, session_rate_faded=0.02,
         ticket_rate=0.02, ticket_rate_late=0.0,
-        subscribe_share=0.35, subscription_weeks=30, open_rate=0.04, click_rate=0.10,
-        no_events_share=0.22, channel_weights=(0.20, 0.35, 0.30, 0.05, 0.10),
+        subscribe_share=0.35, subscription_weeks=20, open_rate=0.04, click_rate=0.10,
+        no_events_share=0.15, channel_weights=(0.20, 0.35, 0.30, 0.05, 0.10),
     ),
     GroupProfile(
         name="bargain_hunters", share=0.15, signup_age=(240, 1095), first_order_lag=14,
         recency_median=20, recency_sigma=0.7, recency_range=(0, 90),
-        base_orders=2, order_rate=0.65, max_orders=300, order_value=18, refund_rate=0.30,
-        session_rate=2.5, session_fade_days=NEVER, session_rate_faded=0.0,
+        base_orders=2, order_rate=0.5, max_orders=300, order_value=18, refund_rate=0.30,
+        session_rate=1.5, session_fade_days=NEVER, session_rate_faded=0.0,
         ticket_rate=0.12, ticket_rate_late=0.0,
-        subscribe_share=0.88, subscription_weeks=250, open_rate=0.30, click_rate=0.55,
-        no_events_share=0.06, channel_weights=(0.15, 0.35, 0.25, 0.05, 0.20),
+        subscribe_share=0.96, subscription_weeks=1000, open_rate=0.35, click_rate=0.7,
+        no_events_share=0.02, channel_weights=(0.15, 0.35, 0.25, 0.05, 0.20),
     ),
     GroupProfile(
         name="no_orders", share=0.05, signup_age=(1, 1095), first_order_lag=0,
         recency_median=1, recency_sigma=0.0, recency_range=(0, 0),
         base_orders=0, order_rate=0.0, max_orders=0, order_value=0, refund_rate=0.0,
-        session_rate=1.0, session_fade_days=45, session_rate_faded=0.03,
+        session_rate=0.8, session_fade_days=45, session_rate_faded=0.03,
         ticket_rate=0.02, ticket_rate_late=0.0,
-        subscribe_share=0.40, subscription_weeks=30, open_rate=0.10, click_rate=0.10,
+        subscribe_share=0.40, subscription_weeks=20, open_rate=0.10, click_rate=0.10,
         no_events_share=0.30, channel_weights=(0.20, 0.30, 0.35, 0.05, 0.10),
     ),
 )  # fmt: skip
@@ -213,7 +215,8 @@ class Calendar:
             [MONTH_WEIGHTS[d.month - 1] * WEEKDAY_WEIGHTS[d.weekday()] for d in days]
         )
         day_cum = np.concatenate([[0.0], np.cumsum(weights)])
-        first = (CAMPAIGN_WEEKDAY - start_date.weekday()) % 7
+        launch = n_days - 7 * NEWSLETTER_WEEKS
+        first = launch + (CAMPAIGN_WEEKDAY - (start_date + timedelta(days=launch)).weekday()) % 7
         campaigns = np.arange(first, n_days, 7, dtype=np.int64) * DAY + CAMPAIGN_HOUR * 3600
         start_epoch = (start_date - date(1970, 1, 1)).days * DAY
         return cls(end_date, start_date, n_days * DAY - 1, start_epoch, day_cum, campaigns)
@@ -379,7 +382,7 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     send_owner, send_pos = _expand(np.where(subscribed, i1 - i0, 0))
     send_t = cal.campaigns[i0[send_owner] + send_pos]
     send_t = send_t + rng.integers(0, CAMPAIGN_SPREAD_SECONDS, send_owner.size)
-    kappa = 8.0
+    kappa = 20.0
     open_p = rng.beta(p["open_rate"] * kappa, (1 - p["open_rate"]) * kappa)
     click_p = rng.beta(p["click_rate"] * kappa, (1 - p["click_rate"]) * kappa)
     opened = rng.random(send_owner.size) < open_p[send_owner]

@@ -1,0 +1,98 @@
+"""Shared fixtures: run the real dbt CLI against temporary DuckDB files."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = REPO / "seeds"
+FIXTURES = REPO / "tests" / "fixtures"
+DBT = Path(sys.executable).with_name("dbt")
+
+
+@dataclass
+class DbtResult:
+    """The outcome of one dbt invocation."""
+
+    returncode: int
+    output: str
+    db_path: Path
+
+    @property
+    def ok(self) -> bool:
+        """True when dbt exited 0."""
+        return self.returncode == 0
+
+
+def run_dbt(
+    db_path: Path,
+    command: str = "build",
+    dbt_vars: dict | None = None,
+    extra: list[str] | None = None,
+    check: bool = True,
+) -> DbtResult:
+    """Run `dbt <command>` on the project with its DuckDB file at db_path."""
+    work = db_path.parent / f"dbt_{db_path.stem}"
+    args = [
+        str(DBT),
+        command,
+        "--project-dir",
+        str(REPO),
+        "--profiles-dir",
+        str(REPO),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+    ]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    args += extra or []
+    env = {**os.environ, "CUSTOMER_SEGMENTS_DB": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    completed = subprocess.run(
+        args, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800
+    )
+    result = DbtResult(completed.returncode, completed.stdout + completed.stderr, db_path)
+    if check and not result.ok:
+        raise AssertionError(f"dbt {command} failed (exit {result.returncode}):\n{result.output[-6000:]}")
+    return result
+
+
+def query(db_path: Path, sql: str) -> pd.DataFrame:
+    """Run one query on a built warehouse, read-only, and return a frame."""
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        return connection.sql(sql).df()
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory) -> Path:
+    """The bundled sample built once with `dbt build` (every model and test) for the session."""
+    db_path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    result = run_dbt(db_path)
+    assert "Completed successfully" in result.output
+    return db_path
+
+
+@pytest.fixture()
+def warehouse_copy(sample_warehouse, tmp_path) -> Path:
+    """A private copy of the built sample warehouse, for tests that build on top of it."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(sample_warehouse, copy)
+    return copy
+
+
+def sample_frames() -> dict[str, pd.DataFrame]:
+    """The bundled sample's raw tables, read with pandas (independent of the dbt pipeline)."""
+    return {
+        "orders": pd.read_csv(SEEDS / "raw_orders.csv", dtype={"customer_id": str, "order_id": str}),
+        "customers": pd.read_csv(SEEDS / "raw_customers.csv", dtype={"customer_id": str}),
+        "events": pd.read_csv(SEEDS / "raw_events.csv", dtype={"customer_id": str}),
+    }

@@ -1,0 +1,102 @@
+"""The segment model in the built sample warehouse: SQL scoring, registry, membership."""
+
+import json
+
+import numpy as np
+import pandas as pd
+from conftest import query, run_dbt
+
+from customer_segments.model.preprocess import transform
+from customer_segments.model.segment_model import SegmentModel
+
+
+def latest_model(db_path) -> SegmentModel:
+    """The most recently registered model of a warehouse."""
+    registry = query(
+        db_path,
+        "select model_json from segment_model_registry order by registered_at desc limit 1",
+    )
+    return SegmentModel.from_json(registry["model_json"].iloc[0])
+
+
+def test_sql_scoring_agrees_with_sklearn(sample_warehouse):
+    model = latest_model(sample_warehouse)
+    features = query(sample_warehouse, "select * from feat_customer_features order by customer_id, as_of_date")
+    scores = query(sample_warehouse, "select * from int_segment_scores order by customer_id, as_of_date")
+    assert len(scores) == len(features)
+    expected = model.to_sklearn().predict_proba(transform(features, model.prep))
+    columns = [f"probability_segment_{segment_id}" for segment_id in model.segment_ids]
+    actual = scores[columns].to_numpy()
+    difference = np.abs(actual - expected).max()
+    top_expected = np.asarray(model.segment_ids)[expected.argmax(axis=1)]
+    ordered = np.sort(expected, axis=1)
+    exact_tie = ordered[:, -1] == ordered[:, -2] if expected.shape[1] > 1 else np.zeros(len(expected), bool)
+    mismatched = (scores["top_segment_id"].to_numpy() != top_expected) & ~exact_tie
+    print(f"\nSQL vs sklearn predict_proba: {len(scores)} rows, max abs difference {difference:.2e}")
+    assert difference < 1e-6
+    assert not mismatched.any()
+
+
+def test_registry_holds_a_complete_model(sample_warehouse):
+    registry = query(sample_warehouse, "select * from segment_model_registry")
+    assert len(registry) == 1
+    row = registry.iloc[0]
+    model = SegmentModel.from_json(row["model_json"])
+    assert model.model_version == row["model_version"] == model.expected_version()
+    assert row["n_segments"] == len(model.segment_ids) == len(model.weights)
+    assert json.loads(row["features_json"]) == model.prep["features"]
+    for key in ("fill_value", "lower", "upper", "center", "scale"):
+        assert len(model.prep[key]) == len(model.prep["features"])
+    selection = query(sample_warehouse, "select * from segment_model_selection")
+    chosen = selection[selection["is_chosen"]]
+    assert len(chosen) == 1
+    assert chosen["k"].iloc[0] == len(model.segment_ids)
+    assert chosen["covariance_type"].iloc[0] == model.covariance_type
+    eligible = selection[selection["rejected_reason"].isna()]
+    assert chosen["bic"].iloc[0] == eligible["bic"].min()
+    assert set(selection["k"]) >= set(range(1, 11))
+    print("\nmodel selection (BIC):")
+    print(selection[["k", "covariance_type", "bic", "silhouette", "smallest_share", "rejected_reason", "is_chosen"]].to_string())
+
+
+def test_membership_is_one_row_per_customer_with_consistent_probabilities(sample_warehouse):
+    membership = query(sample_warehouse, "select * from segment_membership")
+    latest = query(
+        sample_warehouse,
+        "select customer_id from feat_customer_features where is_latest_as_of_date",
+    )
+    assert membership["customer_id"].is_unique
+    assert set(membership["customer_id"]) == set(latest["customer_id"])
+    assert membership["segment_probability"].between(0, 1).all()
+    shares = membership["segment_id"].value_counts(normalize=True)
+    assert abs(shares.sum() - 1.0) < 1e-12
+    assert (membership["runner_up_probability"].fillna(0) <= membership["segment_probability"] + 0.01).all()
+    print(f"\nsegment shares:\n{shares.sort_index().round(3).to_string()}")
+
+
+def test_refit_false_scores_without_fitting_and_keeps_membership(warehouse_copy, sample_warehouse):
+    before = query(sample_warehouse, "select * from segment_membership order by customer_id")
+    result = run_dbt(warehouse_copy, dbt_vars={"refit": False})
+    assert "refit is false" in result.output
+    registry = query(warehouse_copy, "select * from segment_model_registry")
+    assert len(registry) == 1
+    after = query(warehouse_copy, "select * from segment_membership order by customer_id")
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_refit_on_another_sample_keeps_segment_ids(warehouse_copy, sample_warehouse):
+    """A refit on a different 80% sample matches its components to the registered segments."""
+    before = query(sample_warehouse, "select customer_id, segment_id from segment_membership")
+    customers = len(before)
+    run_dbt(warehouse_copy, dbt_vars={"seed": 1234, "fit_sample_size": int(customers * 0.8)})
+    registry = query(warehouse_copy, "select * from segment_model_registry order by registered_at")
+    assert len(registry) == 2
+    lineage = query(warehouse_copy, "select * from segment_lineage where model_version = "
+                    f"'{registry['model_version'].iloc[-1]}'")
+    after = query(warehouse_copy, "select customer_id, segment_id from segment_membership")
+    joined = before.merge(after, on="customer_id", suffixes=("_before", "_after"))
+    kept = (joined["segment_id_before"] == joined["segment_id_after"]).mean()
+    print(f"\nrefit on another sample: lineage {lineage['event'].value_counts().to_dict()}; "
+          f"{kept:.1%} of customers keep their segment id")
+    assert (lineage["event"] == "carried_over").sum() >= len(before["segment_id"].unique()) - 1
+    assert kept >= 0.9
