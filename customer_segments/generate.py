@@ -42,8 +42,7 @@ COUNTRIES = ("US", "GB", "DE", "FR", "CA", "NL", "ES", "AU")
 COUNTRY_WEIGHTS = (0.34, 0.15, 0.12, 0.10, 0.08, 0.07, 0.08, 0.06)
 CHANNELS = ("organic", "paid_search", "social", "referral", "email")
 
-# Weekly newsletter: sent on Tuesdays at 10:00 UTC, spread over half an hour.
-CAMPAIGN_WEEKDAY = 1
+# Weekly newsletter at 10:00 UTC on each subscriber's own send day, spread over half an hour.
 CAMPAIGN_HOUR = 10
 CAMPAIGN_SPREAD_SECONDS = 1_800
 # The newsletter started this long before the end date.
@@ -70,9 +69,10 @@ class GroupProfile:
     recency_median: float  # days from last order to the end date, log-normal
     recency_sigma: float
     recency_range: tuple[float, float]
-    base_orders: int  # purchases at least (0: never orders)
-    order_rate: float  # further purchases per month between first and last order
-    max_orders: int
+    base_trips: int  # shopping trips at least (0: never orders)
+    trip_rate: float  # further trips per month between the first and the last
+    max_trips: int
+    extra_orders: float  # mean further orders per trip, in the days before it
     order_value: float  # median purchase amount
     refund_rate: float  # share of purchases refunded
     session_rate: float  # sessions per month from sign-up until the fade
@@ -93,61 +93,61 @@ GROUPS: tuple[GroupProfile, ...] = (
     GroupProfile(
         name="champions", share=0.08, signup_age=(240, 1095), first_order_lag=10,
         recency_median=6, recency_sigma=0.8, recency_range=(0, 40),
-        base_orders=2, order_rate=1.4, max_orders=400, order_value=85, refund_rate=0.01,
-        session_rate=2.5, session_fade_days=NEVER, session_rate_faded=0.0,
-        ticket_rate=0.04, ticket_rate_late=0.0,
-        subscribe_share=0.97, subscription_weeks=2000, open_rate=0.6, click_rate=0.4,
-        no_events_share=0.02, channel_weights=(0.35, 0.15, 0.10, 0.30, 0.10),
+        base_trips=2, trip_rate=1.5, max_trips=400, extra_orders=0.8, order_value=100, refund_rate=0.0,
+        session_rate=3.0, session_fade_days=NEVER, session_rate_faded=0.0,
+        ticket_rate=0.0, ticket_rate_late=0.0,
+        subscribe_share=0.99, subscription_weeks=5000, open_rate=0.7, click_rate=0.45,
+        no_events_share=0.01, channel_weights=(0.35, 0.15, 0.10, 0.30, 0.10),
     ),
     GroupProfile(
         name="loyal", share=0.18, signup_age=(240, 1095), first_order_lag=14,
         recency_median=30, recency_sigma=0.5, recency_range=(4, 120),
-        base_orders=2, order_rate=0.4, max_orders=200, order_value=55, refund_rate=0.02,
-        session_rate=1.0, session_fade_days=NEVER, session_rate_faded=0.0,
-        ticket_rate=0.04, ticket_rate_late=0.0,
-        subscribe_share=0.95, subscription_weeks=1000, open_rate=0.35, click_rate=0.05,
-        no_events_share=0.02, channel_weights=(0.35, 0.20, 0.15, 0.15, 0.15),
+        base_trips=2, trip_rate=0.35, max_trips=200, extra_orders=0.8, order_value=50, refund_rate=0.0,
+        session_rate=0.8, session_fade_days=NEVER, session_rate_faded=0.0,
+        ticket_rate=0.0, ticket_rate_late=0.0,
+        subscribe_share=0.99, subscription_weeks=5000, open_rate=0.35, click_rate=0.45,
+        no_events_share=0.01, channel_weights=(0.35, 0.20, 0.15, 0.15, 0.15),
     ),
     GroupProfile(
         name="new", share=0.12, signup_age=(1, 60), first_order_lag=3,
         recency_median=18, recency_sigma=0.9, recency_range=(0, 60),
-        base_orders=1, order_rate=0.6, max_orders=2, order_value=45, refund_rate=0.03,
+        base_trips=1, trip_rate=0.0, max_trips=2, extra_orders=0.0, order_value=45, refund_rate=0.0,
         session_rate=7.0, session_fade_days=NEVER, session_rate_faded=0.0,
-        ticket_rate=0.15, ticket_rate_late=0.0,
-        subscribe_share=0.95, subscription_weeks=2000, open_rate=0.5, click_rate=0.1,
-        no_events_share=0.02, channel_weights=(0.25, 0.30, 0.30, 0.10, 0.05),
+        ticket_rate=0.0, ticket_rate_late=0.0,
+        subscribe_share=0.98, subscription_weeks=5000, open_rate=0.55, click_rate=0.0,
+        no_events_share=0.01, channel_weights=(0.25, 0.30, 0.30, 0.10, 0.05),
     ),
     GroupProfile(
         name="at_risk", share=0.14, signup_age=(420, 1095), first_order_lag=14,
         recency_median=200, recency_sigma=0.3, recency_range=(120, 300),
-        base_orders=2, order_rate=0.45, max_orders=200, order_value=75, refund_rate=0.03,
-        session_rate=1.0, session_fade_days=30, session_rate_faded=0.1,
-        ticket_rate=0.05, ticket_rate_late=0.35,
-        subscribe_share=0.8, subscription_weeks=60, open_rate=0.1, click_rate=0.1,
-        no_events_share=0.06, channel_weights=(0.30, 0.25, 0.15, 0.15, 0.15),
+        base_trips=2, trip_rate=0.4, max_trips=200, extra_orders=0.8, order_value=75, refund_rate=0.0,
+        session_rate=1.0, session_fade_days=30, session_rate_faded=0.02,
+        ticket_rate=0.0, ticket_rate_late=0.9,
+        subscribe_share=0.5, subscription_weeks=20, open_rate=0.1, click_rate=0.1,
+        no_events_share=0.03, channel_weights=(0.30, 0.25, 0.15, 0.15, 0.15),
     ),
     GroupProfile(
         name="dormant", share=0.28, signup_age=(330, 1095), first_order_lag=10,
         recency_median=450, recency_sigma=0.35, recency_range=(300, 1095),
-        base_orders=1, order_rate=0.08, max_orders=3, order_value=35, refund_rate=0.05,
+        base_trips=1, trip_rate=0.0, max_trips=3, extra_orders=0.0, order_value=35, refund_rate=0.0,
         session_rate=0.15, session_fade_days=30, session_rate_faded=0.02,
-        ticket_rate=0.02, ticket_rate_late=0.0,
+        ticket_rate=0.0, ticket_rate_late=0.0,
         subscribe_share=0.35, subscription_weeks=20, open_rate=0.04, click_rate=0.10,
-        no_events_share=0.15, channel_weights=(0.20, 0.35, 0.30, 0.05, 0.10),
+        no_events_share=0.12, channel_weights=(0.20, 0.35, 0.30, 0.05, 0.10),
     ),
     GroupProfile(
         name="bargain_hunters", share=0.15, signup_age=(240, 1095), first_order_lag=14,
         recency_median=20, recency_sigma=0.7, recency_range=(0, 90),
-        base_orders=2, order_rate=0.5, max_orders=300, order_value=18, refund_rate=0.30,
+        base_trips=2, trip_rate=0.4, max_trips=300, extra_orders=1.0, order_value=18, refund_rate=0.30,
         session_rate=1.5, session_fade_days=NEVER, session_rate_faded=0.0,
-        ticket_rate=0.12, ticket_rate_late=0.0,
-        subscribe_share=0.96, subscription_weeks=1000, open_rate=0.35, click_rate=0.7,
-        no_events_share=0.02, channel_weights=(0.15, 0.35, 0.25, 0.05, 0.20),
+        ticket_rate=0.5, ticket_rate_late=0.0,
+        subscribe_share=0.99, subscription_weeks=5000, open_rate=0.35, click_rate=0.8,
+        no_events_share=0.01, channel_weights=(0.15, 0.35, 0.25, 0.05, 0.20),
     ),
     GroupProfile(
         name="no_orders", share=0.05, signup_age=(1, 1095), first_order_lag=0,
         recency_median=1, recency_sigma=0.0, recency_range=(0, 0),
-        base_orders=0, order_rate=0.0, max_orders=0, order_value=0, refund_rate=0.0,
+        base_trips=0, trip_rate=0.0, max_trips=0, extra_orders=0.0, order_value=0, refund_rate=0.0,
         session_rate=0.8, session_fade_days=45, session_rate_faded=0.03,
         ticket_rate=0.02, ticket_rate_late=0.0,
         subscribe_share=0.40, subscription_weeks=20, open_rate=0.10, click_rate=0.10,
@@ -173,8 +173,8 @@ def _cumulative(weights: Sequence[float]) -> np.ndarray:
 _P = {
     name: _profile_column(name)
     for name in (
-        "first_order_lag", "recency_median", "recency_sigma", "base_orders", "order_rate",
-        "max_orders", "order_value", "refund_rate", "session_rate", "session_fade_days",
+        "first_order_lag", "recency_median", "recency_sigma", "base_trips", "trip_rate",
+        "max_trips", "extra_orders", "order_value", "refund_rate", "session_rate", "session_fade_days",
         "session_rate_faded", "ticket_rate", "ticket_rate_late", "subscribe_share",
         "subscription_weeks", "open_rate", "click_rate", "no_events_share",
     )
@@ -199,7 +199,7 @@ class Calendar:
     end: int  # last valid second (end_date 23:59:59), relative to start_date
     start_epoch: int  # start_date 00:00:00 in Unix seconds
     day_cum: np.ndarray  # cumulative seasonal weight, one entry per day boundary
-    campaigns: np.ndarray  # newsletter send times
+    newsletter_start: int  # first possible newsletter send time
 
     @classmethod
     def build(cls, end_date: date) -> Calendar:
@@ -215,11 +215,9 @@ class Calendar:
             [MONTH_WEIGHTS[d.month - 1] * WEEKDAY_WEIGHTS[d.weekday()] for d in days]
         )
         day_cum = np.concatenate([[0.0], np.cumsum(weights)])
-        launch = n_days - 7 * NEWSLETTER_WEEKS
-        first = launch + (CAMPAIGN_WEEKDAY - (start_date + timedelta(days=launch)).weekday()) % 7
-        campaigns = np.arange(first, n_days, 7, dtype=np.int64) * DAY + CAMPAIGN_HOUR * 3600
+        newsletter_start = (n_days - 7 * NEWSLETTER_WEEKS) * DAY + CAMPAIGN_HOUR * 3600
         start_epoch = (start_date - date(1970, 1, 1)).days * DAY
-        return cls(end_date, start_date, n_days * DAY - 1, start_epoch, day_cum, campaigns)
+        return cls(end_date, start_date, n_days * DAY - 1, start_epoch, day_cum, newsletter_start)
 
     def sample(self, rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Draw one time per row in [lo, hi], following the seasonal and daily rhythm."""
@@ -315,6 +313,14 @@ def _log_normal(rng: np.random.Generator, median: np.ndarray, sigma: float | np.
     return median * np.exp(sigma * rng.standard_normal(np.shape(median)))
 
 
+def _propensity(rng: np.random.Generator, mean: np.ndarray, concentration: float = 20.0) -> np.ndarray:
+    """Draw per-customer probabilities from a beta distribution around each mean."""
+    inside = (mean > 0) & (mean < 1)
+    safe = np.where(inside, mean, 0.5)
+    drawn = rng.beta(safe * concentration, (1 - safe) * concentration)
+    return np.where(inside, drawn, mean)
+
+
 def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     """Generate BLOCK_SIZE customers and all their orders and events from one random stream."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
@@ -328,7 +334,8 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     age = rng.uniform(p["signup_age_lo"], p["signup_age_hi"]) * DAY
     signup = np.maximum(end - age, 0).astype(np.int64)
 
-    # Purchases: the first soon after sign-up, the last `recency` before the end, the rest between.
+    # Purchases come in trips: the first soon after sign-up, the last `recency` before the end,
+    # the rest between; a trip may have further orders in the days before it.
     latest = end - p["recency_lo"] * DAY
     first = np.minimum(signup + rng.exponential(1.0, n) * p["first_order_lag"] * DAY, latest)
     recency = np.clip(
@@ -336,14 +343,18 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     )
     last = np.clip(end - recency * DAY, first, latest).astype(np.int64)
     first = first.astype(np.int64)
-    rate = _log_normal(rng, p["order_rate"], 0.3)
-    n_orders = p["base_orders"].astype(np.int64) + rng.poisson(rate * (last - first) / MONTH)
-    n_orders = np.minimum(n_orders, p["max_orders"].astype(np.int64))
-    owner, pos = _expand(n_orders)
+    rate = _log_normal(rng, p["trip_rate"], 0.3)
+    n_trips = p["base_trips"].astype(np.int64) + rng.poisson(rate * np.sqrt(12 * (last - first) / MONTH))
+    n_trips = np.minimum(n_trips, p["max_trips"].astype(np.int64))
+    owner, pos = _expand(n_trips)
     between = cal.sample(rng, first[owner], last[owner])
-    single = n_orders[owner] == 1
+    single = n_trips[owner] == 1
     t = np.where(pos == 1, last[owner], between)
     t = np.where(pos == 0, np.where(single, last[owner], first[owner]), t)
+    trip = np.repeat(np.arange(owner.size), rng.poisson(p["extra_orders"][owner]))
+    before = rng.integers(3600, 10 * DAY, trip.size)
+    owner = np.concatenate([owner, owner[trip]])
+    t = np.concatenate([t, np.maximum(t[trip] - before, signup[owner[trip]])])
     basket = _log_normal(rng, p["order_value"], 0.3)
     cents = np.maximum(np.rint(_log_normal(rng, basket[owner], 0.45) * 100), 100).astype(np.int64)
 
@@ -361,7 +372,7 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
 
     # Events: sessions and support tickets as seasonal Poisson processes.
     active = rng.random(n) >= p["no_events_share"]
-    anchor = np.where(p["base_orders"] > 0, last, signup)
+    anchor = np.where(p["base_trips"] > 0, last, signup)
     fade = np.minimum(anchor + p["session_fade_days"] * DAY, end).astype(np.int64)
     intensity = _log_normal(rng, np.where(active, 1.0, 0.0), 0.35)
     end_arr = np.full(n, end, dtype=np.int64)
@@ -377,14 +388,15 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     subscribed = active & (rng.random(n) < p["subscribe_share"])
     sub_lo = np.minimum(signup + rng.exponential(DAY, n).astype(np.int64), end)
     sub_hi = np.minimum(sub_lo + rng.exponential(1.0, n) * p["subscription_weeks"] * WEEK, end)
-    i0 = np.searchsorted(cal.campaigns, sub_lo, side="left")
-    i1 = np.searchsorted(cal.campaigns, sub_hi, side="right")
-    send_owner, send_pos = _expand(np.where(subscribed, i1 - i0, 0))
-    send_t = cal.campaigns[i0[send_owner] + send_pos]
+    send_day = cal.newsletter_start + rng.integers(0, 7, n) * DAY
+    first_week = np.maximum(-((send_day - sub_lo) // WEEK), 0)
+    last_week = (np.minimum(sub_hi, end - CAMPAIGN_SPREAD_SECONDS) - send_day) // WEEK
+    weeks = np.where(subscribed, np.maximum(last_week - first_week + 1, 0), 0)
+    send_owner, send_pos = _expand(weeks.astype(np.int64))
+    send_t = send_day[send_owner] + (first_week[send_owner] + send_pos) * WEEK
     send_t = send_t + rng.integers(0, CAMPAIGN_SPREAD_SECONDS, send_owner.size)
-    kappa = 20.0
-    open_p = rng.beta(p["open_rate"] * kappa, (1 - p["open_rate"]) * kappa)
-    click_p = rng.beta(p["click_rate"] * kappa, (1 - p["click_rate"]) * kappa)
+    open_p = _propensity(rng, p["open_rate"])
+    click_p = _propensity(rng, p["click_rate"])
     opened = rng.random(send_owner.size) < open_p[send_owner]
     last_open = sub_lo.copy()
     np.maximum.at(last_open, send_owner[opened], send_t[opened])

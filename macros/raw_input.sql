@@ -1,18 +1,23 @@
 {#
     raw_input(table_name) -> a relation expression for one raw input table.
 
-    Always records the dbt source (so lineage shows it). When the var `<table>_location` is set,
-    returns a DuckDB reader over that Parquet or CSV path/glob instead; CSV is read as text so that
-    staging does every cast (and counts what fails). When the input is not provided at all (see
-    raw_input_provided), staging does not call this macro.
+    Always records the dbt source (so lineage shows it). Then:
+    - var `<table>_location` set: a DuckDB reader over that Parquet or CSV path/glob (CSV read as
+      text, so staging does every cast and counts what fails);
+    - var raw_schema set: the source table in the warehouse;
+    - otherwise: the bundled sample seed `raw_<table>` (a ref, so dbt loads it first; it is the
+      same table the source points at).
+    When an optional input is not provided (see raw_input_provided), staging does not call this.
 #}
 {% macro raw_input(table_name) -%}
     {%- set source_relation = source('raw', table_name) -%}
     {%- set location = var(table_name ~ '_location', none) -%}
     {%- if location -%}
         {{ read_location(location) }}
-    {%- else -%}
+    {%- elif var('raw_schema', none) -%}
         {{ source_relation }}
+    {%- else -%}
+        {{ ref('raw_' ~ table_name) }}
     {%- endif -%}
 {%- endmacro %}
 

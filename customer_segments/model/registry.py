@@ -65,7 +65,10 @@ def registry_frame(model: SegmentModel, registered_at: datetime | None = None) -
         "scoring_json": json.dumps(scoring_spec(model)),
     }
     frame = pd.DataFrame([row], columns=REGISTRY_COLUMNS)
-    return frame.astype({"n_segments": "int64", "sample_size": "int64"})
+    text_columns = {column: "string" for column in REGISTRY_COLUMNS if isinstance(row[column], str)}
+    return frame.astype(
+        {**text_columns, "previous_model_version": "string", "n_segments": "int64", "sample_size": "int64"}
+    )
 
 
 def latest_model(registry: pd.DataFrame) -> SegmentModel | None:

@@ -101,15 +101,18 @@ def test_default_as_of_date_is_latest_order_date(built):
     _, as_of_dates = built
     orders = sample_frames()["orders"]
     latest = pd.to_datetime(orders["ordered_at"]).dt.normalize().max()
-    assert as_of_dates.loc[as_of_dates["is_latest"], "as_of_date"].iloc[0] == latest.date()
+    assert pd.Timestamp(as_of_dates.loc[as_of_dates["is_latest"], "as_of_date"].iloc[0]) == latest
     assert len(as_of_dates) == 13  # the as-of date and 12 month-ends before it
 
 
 def test_every_feature_matches_pandas(built):
     features, as_of_dates = built
     raw = sample_frames()
-    orders = raw["orders"].assign(order_date=lambda f: pd.to_datetime(f["ordered_at"]).dt.normalize())
-    events = raw["events"].assign(event_date=lambda f: pd.to_datetime(f["occurred_at"]).dt.normalize())
+    # Exact duplicates count once (events: same customer, type and time), as documented.
+    orders = raw["orders"].drop_duplicates()
+    orders = orders.assign(order_date=pd.to_datetime(orders["ordered_at"]).dt.normalize())
+    events = raw["events"].drop_duplicates(["customer_id", "event_type", "occurred_at"])
+    events = events.assign(event_date=pd.to_datetime(events["occurred_at"]).dt.normalize())
     compared = 0
     for as_of in pd.to_datetime(as_of_dates["as_of_date"]):
         expected = order_features(orders, as_of)

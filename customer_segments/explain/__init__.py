@@ -1,0 +1,1 @@
+"""Segment explanations: readable rules that reproduce the segments, and segment names."""
