@@ -74,3 +74,109 @@ def fit_or_reuse(
         log(f"segment fit: model {model.model_version} is already the latest registered; kept")
         return empty_registry()
     return registry_frame(model)
+
+
+PROFILE_FEATURES = [
+    "days_since_last_order",
+    "tenure_days",
+    "order_count",
+    "orders_90d",
+    "net_spend",
+    "avg_order_value",
+    "spend_90d",
+    "active_months",
+    "avg_days_between_orders",
+    "refund_share",
+    "sessions_30d",
+    "sessions_90d",
+    "email_open_rate",
+    "email_click_rate",
+    "support_tickets_90d",
+    "days_since_last_event",
+    "activity_trend",
+]
+
+RULE_COLUMNS = [
+    "model_version",
+    "rule_id",
+    "segment_id",
+    "rule_text",
+    "rule_sql",
+    "n_customers",
+    "support",
+    "precision",
+    "recall",
+    "depth",
+    "tree_fidelity",
+]
+
+
+def explain_segments(
+    sample: pd.DataFrame,
+    registry: pd.DataFrame,
+    max_depth: int,
+    min_leaf_share: float,
+    seed: int,
+    log: Callable[[str], None] = dbt_log,
+) -> pd.DataFrame:
+    """Fit the decision-tree explainer on the scored fit sample; one row per rule (leaf)."""
+    from customer_segments.explain.rules import extract_rules
+
+    model = latest_model(registry)
+    if model is None:
+        raise ValueError("segment_model_registry holds no model: nothing to explain")
+    features = list(model.prep["features"])
+    fill_values = dict(zip(features, model.prep["fill_value"], strict=True))
+    ruleset = extract_rules(
+        sample,
+        sample["top_segment_id"],
+        features,
+        fill_values,
+        max_depth=max_depth,
+        min_leaf_share=min_leaf_share,
+        seed=seed,
+    )
+    log(
+        f"segment rules: {len(ruleset.rules)} rules at depth {max_depth} on {len(sample)} "
+        f"customers, fidelity {ruleset.fidelity:.3f}"
+    )
+    rules = ruleset.rules.copy()
+    rules["model_version"] = model.model_version
+    rules["tree_fidelity"] = float(ruleset.fidelity)
+    rules = rules[RULE_COLUMNS].astype(
+        {
+            "model_version": "string",
+            "rule_id": "string",
+            "segment_id": "int64",
+            "rule_text": "string",
+            "rule_sql": "string",
+            "n_customers": "int64",
+            "depth": "int64",
+        }
+    )
+    return rules.sort_values("rule_id", ignore_index=True)
+
+
+def name_segments_for_build(
+    sample: pd.DataFrame,
+    previous_names: pd.DataFrame | None,
+    overrides: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Name every segment of the scored fit sample, keeping names already given to its ids."""
+    from customer_segments.explain.naming import build_profile, name_segments
+
+    features = [
+        feature
+        for feature in PROFILE_FEATURES
+        if feature in sample.columns and sample[feature].notna().any()
+    ]
+    profile = build_profile(sample, sample["top_segment_id"], features)
+    names = name_segments(profile, previous_names=previous_names, overrides=overrides)
+    return names.astype(
+        {
+            "segment_id": "int64",
+            "segment_name": "string",
+            "segment_description": "string",
+            "name_source": "string",
+        }
+    ).sort_values("segment_id", ignore_index=True)

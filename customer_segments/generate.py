@@ -82,6 +82,7 @@ class GroupProfile:
     ticket_rate_late: float  # extra tickets per month from 60 days before the last order
     subscribe_share: float
     subscription_weeks: float  # mean weeks until unsubscribing
+    email_stop_days: float  # days after the last order when sends stop for good
     open_rate: float  # opens per send
     click_rate: float  # clicks per open
     no_events_share: float
@@ -96,7 +97,7 @@ GROUPS: tuple[GroupProfile, ...] = (
         base_trips=2, trip_rate=1.5, max_trips=400, extra_orders=0.8, order_value=100, refund_rate=0.0,
         session_rate=3.0, session_fade_days=NEVER, session_rate_faded=0.0,
         ticket_rate=0.0, ticket_rate_late=0.0,
-        subscribe_share=0.99, subscription_weeks=5000, open_rate=0.7, click_rate=0.45,
+        subscribe_share=0.99, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.7, click_rate=0.45,
         no_events_share=0.01, channel_weights=(0.35, 0.15, 0.10, 0.30, 0.10),
     ),
     GroupProfile(
@@ -105,7 +106,7 @@ GROUPS: tuple[GroupProfile, ...] = (
         base_trips=2, trip_rate=0.35, max_trips=200, extra_orders=0.8, order_value=50, refund_rate=0.0,
         session_rate=0.8, session_fade_days=NEVER, session_rate_faded=0.0,
         ticket_rate=0.0, ticket_rate_late=0.0,
-        subscribe_share=0.99, subscription_weeks=5000, open_rate=0.35, click_rate=0.45,
+        subscribe_share=0.99, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.35, click_rate=0.45,
         no_events_share=0.01, channel_weights=(0.35, 0.20, 0.15, 0.15, 0.15),
     ),
     GroupProfile(
@@ -114,25 +115,25 @@ GROUPS: tuple[GroupProfile, ...] = (
         base_trips=1, trip_rate=0.0, max_trips=2, extra_orders=0.0, order_value=45, refund_rate=0.0,
         session_rate=7.0, session_fade_days=NEVER, session_rate_faded=0.0,
         ticket_rate=0.0, ticket_rate_late=0.0,
-        subscribe_share=0.98, subscription_weeks=5000, open_rate=0.55, click_rate=0.0,
+        subscribe_share=0.98, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.55, click_rate=0.0,
         no_events_share=0.01, channel_weights=(0.25, 0.30, 0.30, 0.10, 0.05),
     ),
     GroupProfile(
         name="at_risk", share=0.14, signup_age=(420, 1095), first_order_lag=14,
         recency_median=200, recency_sigma=0.3, recency_range=(120, 300),
         base_trips=2, trip_rate=0.4, max_trips=200, extra_orders=0.8, order_value=75, refund_rate=0.0,
-        session_rate=1.0, session_fade_days=30, session_rate_faded=0.02,
+        session_rate=1.0, session_fade_days=30, session_rate_faded=0.0,
         ticket_rate=0.0, ticket_rate_late=0.9,
-        subscribe_share=0.5, subscription_weeks=20, open_rate=0.1, click_rate=0.1,
+        subscribe_share=0.9, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.12, click_rate=0.0,
         no_events_share=0.03, channel_weights=(0.30, 0.25, 0.15, 0.15, 0.15),
     ),
     GroupProfile(
         name="dormant", share=0.28, signup_age=(330, 1095), first_order_lag=10,
         recency_median=450, recency_sigma=0.35, recency_range=(300, 1095),
         base_trips=1, trip_rate=0.0, max_trips=3, extra_orders=0.0, order_value=35, refund_rate=0.0,
-        session_rate=0.15, session_fade_days=30, session_rate_faded=0.02,
+        session_rate=0.15, session_fade_days=30, session_rate_faded=0.0,
         ticket_rate=0.0, ticket_rate_late=0.0,
-        subscribe_share=0.35, subscription_weeks=20, open_rate=0.04, click_rate=0.10,
+        subscribe_share=0.35, subscription_weeks=20, email_stop_days=90, open_rate=0.04, click_rate=0.10,
         no_events_share=0.12, channel_weights=(0.20, 0.35, 0.30, 0.05, 0.10),
     ),
     GroupProfile(
@@ -141,7 +142,7 @@ GROUPS: tuple[GroupProfile, ...] = (
         base_trips=2, trip_rate=0.4, max_trips=300, extra_orders=1.0, order_value=18, refund_rate=0.30,
         session_rate=1.5, session_fade_days=NEVER, session_rate_faded=0.0,
         ticket_rate=0.5, ticket_rate_late=0.0,
-        subscribe_share=0.99, subscription_weeks=5000, open_rate=0.35, click_rate=0.8,
+        subscribe_share=0.99, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.35, click_rate=0.8,
         no_events_share=0.01, channel_weights=(0.15, 0.35, 0.25, 0.05, 0.20),
     ),
     GroupProfile(
@@ -150,7 +151,7 @@ GROUPS: tuple[GroupProfile, ...] = (
         base_trips=0, trip_rate=0.0, max_trips=0, extra_orders=0.0, order_value=0, refund_rate=0.0,
         session_rate=0.8, session_fade_days=45, session_rate_faded=0.03,
         ticket_rate=0.02, ticket_rate_late=0.0,
-        subscribe_share=0.40, subscription_weeks=20, open_rate=0.10, click_rate=0.10,
+        subscribe_share=0.40, subscription_weeks=20, email_stop_days=NEVER, open_rate=0.10, click_rate=0.10,
         no_events_share=0.30, channel_weights=(0.20, 0.30, 0.35, 0.05, 0.10),
     ),
 )  # fmt: skip
@@ -176,7 +177,7 @@ _P = {
         "first_order_lag", "recency_median", "recency_sigma", "base_trips", "trip_rate",
         "max_trips", "extra_orders", "order_value", "refund_rate", "session_rate", "session_fade_days",
         "session_rate_faded", "ticket_rate", "ticket_rate_late", "subscribe_share",
-        "subscription_weeks", "open_rate", "click_rate", "no_events_share",
+        "subscription_weeks", "email_stop_days", "open_rate", "click_rate", "no_events_share",
     )
 }  # fmt: skip
 _P["signup_age_lo"] = np.array([group.signup_age[0] for group in GROUPS], dtype=np.float64)
@@ -387,7 +388,8 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     # Email: weekly sends while subscribed; an open follows a send, a click follows an open.
     subscribed = active & (rng.random(n) < p["subscribe_share"])
     sub_lo = np.minimum(signup + rng.exponential(DAY, n).astype(np.int64), end)
-    sub_hi = np.minimum(sub_lo + rng.exponential(1.0, n) * p["subscription_weeks"] * WEEK, end)
+    sub_hi = sub_lo + rng.exponential(1.0, n) * p["subscription_weeks"] * WEEK
+    sub_hi = np.minimum(np.minimum(sub_hi, anchor + p["email_stop_days"] * DAY), end)
     send_day = cal.newsletter_start + rng.integers(0, 7, n) * DAY
     first_week = np.maximum(-((send_day - sub_lo) // WEEK), 0)
     last_week = (np.minimum(sub_hi, end - CAMPAIGN_SPREAD_SECONDS) - send_day) // WEEK

@@ -26,6 +26,22 @@ as_of_dates as (
 
 ),
 
+segment_names as (
+
+    select * from {{ ref('int_segment_names_derived') }}
+
+),
+
+matched_rules as (
+
+    select
+        customer_id,
+        {{ segment_rule_case() }} as rule_id
+    from {{ ref('feat_customer_features') }}
+    where is_latest_as_of_date
+
+),
+
 latest as (
 
     select scores.*
@@ -174,17 +190,25 @@ assigned as (
 final as (
 
     select
-        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
-        cast(segment_id as {{ dbt.type_int() }}) as segment_id,
-        cast(round(segment_probability, 2) as {{ type_double() }}) as segment_probability,
-        cast(runner_up_segment_id as {{ dbt.type_int() }}) as runner_up_segment_id,
-        cast(round(runner_up_probability, 2) as {{ type_double() }}) as runner_up_probability,
-        coalesce(segment_probability - runner_up_probability < {{ var('ambiguity_margin') }}, false)
-            as is_ambiguous,
-        cast(model_version as {{ dbt.type_string() }}) as model_version,
-        cast(previous_segment_id as {{ dbt.type_int() }}) as previous_segment_id,
-        segment_entered_at
+        cast(assigned.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(assigned.segment_id as {{ dbt.type_int() }}) as segment_id,
+        cast(segment_names.segment_name as {{ dbt.type_string() }}) as segment_name,
+        cast(round(assigned.segment_probability, 2) as {{ type_double() }}) as segment_probability,
+        cast(assigned.runner_up_segment_id as {{ dbt.type_int() }}) as runner_up_segment_id,
+        cast(round(assigned.runner_up_probability, 2) as {{ type_double() }}) as runner_up_probability,
+        coalesce(
+            assigned.segment_probability - assigned.runner_up_probability < {{ var('ambiguity_margin') }},
+            false
+        ) as is_ambiguous,
+        cast(matched_rules.rule_id as {{ dbt.type_string() }}) as rule_id,
+        cast(assigned.model_version as {{ dbt.type_string() }}) as model_version,
+        cast(assigned.previous_segment_id as {{ dbt.type_int() }}) as previous_segment_id,
+        assigned.segment_entered_at
     from assigned
+    left join segment_names
+        on assigned.segment_id = segment_names.segment_id
+    left join matched_rules
+        on assigned.customer_id = matched_rules.customer_id
 
 )
 
