@@ -35,6 +35,8 @@ DEFAULT_END_DATE = date(2026, 6, 30)
 DEFAULT_CHUNK_SIZE = 200_000
 BOTH_FORMATS_MAX_CUSTOMERS = 100_000
 MAX_CUSTOMERS = 99_999_999
+# Trips grow with tenure to this power: long-standing customers buy less often.
+TENURE_EXPONENT = 0.3
 
 EVENT_TYPES = ("session", "email_sent", "email_open", "email_click", "support_ticket")
 SESSION, EMAIL_SENT, EMAIL_OPEN, EMAIL_CLICK, SUPPORT_TICKET = range(len(EVENT_TYPES))
@@ -70,9 +72,9 @@ class GroupProfile:
     recency_sigma: float
     recency_range: tuple[float, float]
     base_trips: int  # shopping trips at least (0: never orders)
-    trip_rate: float  # further trips per month between the first and the last
+    trip_rate: float  # further trips per month at one year of tenure (slower later)
     max_trips: int
-    extra_orders: float  # mean further orders per trip, in the days before it
+    follow_up_share: float  # share of trips with a second order in the days before
     order_value: float  # median purchase amount
     refund_rate: float  # share of purchases refunded
     session_rate: float  # sessions per month from sign-up until the fade
@@ -94,7 +96,7 @@ GROUPS: tuple[GroupProfile, ...] = (
     GroupProfile(
         name="champions", share=0.08, signup_age=(240, 1095), first_order_lag=10,
         recency_median=6, recency_sigma=0.8, recency_range=(0, 40),
-        base_trips=2, trip_rate=1.5, max_trips=400, extra_orders=0.8, order_value=100, refund_rate=0.0,
+        base_trips=2, trip_rate=1.6, max_trips=400, follow_up_share=0.5, order_value=100, refund_rate=0.0,
         session_rate=3.0, session_fade_days=NEVER, session_rate_faded=0.0,
         ticket_rate=0.0, ticket_rate_late=0.0,
         subscribe_share=0.99, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.7, click_rate=0.45,
@@ -103,7 +105,7 @@ GROUPS: tuple[GroupProfile, ...] = (
     GroupProfile(
         name="loyal", share=0.18, signup_age=(240, 1095), first_order_lag=14,
         recency_median=30, recency_sigma=0.5, recency_range=(4, 120),
-        base_trips=2, trip_rate=0.35, max_trips=200, extra_orders=0.8, order_value=50, refund_rate=0.0,
+        base_trips=2, trip_rate=0.85, max_trips=200, follow_up_share=0.25, order_value=50, refund_rate=0.0,
         session_rate=0.8, session_fade_days=NEVER, session_rate_faded=0.0,
         ticket_rate=0.0, ticket_rate_late=0.0,
         subscribe_share=0.99, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.35, click_rate=0.45,
@@ -112,7 +114,7 @@ GROUPS: tuple[GroupProfile, ...] = (
     GroupProfile(
         name="new", share=0.12, signup_age=(1, 60), first_order_lag=3,
         recency_median=18, recency_sigma=0.9, recency_range=(0, 60),
-        base_trips=1, trip_rate=0.0, max_trips=2, extra_orders=0.0, order_value=45, refund_rate=0.0,
+        base_trips=1, trip_rate=0.0, max_trips=2, follow_up_share=0.0, order_value=45, refund_rate=0.0,
         session_rate=7.0, session_fade_days=NEVER, session_rate_faded=0.0,
         ticket_rate=0.0, ticket_rate_late=0.0,
         subscribe_share=0.98, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.55, click_rate=0.0,
@@ -121,7 +123,7 @@ GROUPS: tuple[GroupProfile, ...] = (
     GroupProfile(
         name="at_risk", share=0.14, signup_age=(420, 1095), first_order_lag=14,
         recency_median=200, recency_sigma=0.3, recency_range=(120, 300),
-        base_trips=2, trip_rate=0.4, max_trips=200, extra_orders=0.8, order_value=75, refund_rate=0.0,
+        base_trips=2, trip_rate=0.45, max_trips=200, follow_up_share=0.4, order_value=75, refund_rate=0.0,
         session_rate=1.0, session_fade_days=30, session_rate_faded=0.0,
         ticket_rate=0.0, ticket_rate_late=0.9,
         subscribe_share=0.9, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.12, click_rate=0.0,
@@ -130,25 +132,25 @@ GROUPS: tuple[GroupProfile, ...] = (
     GroupProfile(
         name="dormant", share=0.28, signup_age=(330, 1095), first_order_lag=10,
         recency_median=450, recency_sigma=0.35, recency_range=(300, 1095),
-        base_trips=1, trip_rate=0.0, max_trips=3, extra_orders=0.0, order_value=35, refund_rate=0.0,
+        base_trips=1, trip_rate=0.0, max_trips=3, follow_up_share=0.0, order_value=35, refund_rate=0.0,
         session_rate=0.15, session_fade_days=30, session_rate_faded=0.0,
         ticket_rate=0.0, ticket_rate_late=0.0,
         subscribe_share=0.35, subscription_weeks=20, email_stop_days=90, open_rate=0.04, click_rate=0.10,
-        no_events_share=0.12, channel_weights=(0.20, 0.35, 0.30, 0.05, 0.10),
+        no_events_share=0.05, channel_weights=(0.20, 0.35, 0.30, 0.05, 0.10),
     ),
     GroupProfile(
         name="bargain_hunters", share=0.15, signup_age=(240, 1095), first_order_lag=14,
         recency_median=20, recency_sigma=0.7, recency_range=(0, 90),
-        base_trips=2, trip_rate=0.4, max_trips=300, extra_orders=1.0, order_value=18, refund_rate=0.30,
+        base_trips=2, trip_rate=0.55, max_trips=300, follow_up_share=0.5, order_value=18, refund_rate=0.30,
         session_rate=1.5, session_fade_days=NEVER, session_rate_faded=0.0,
-        ticket_rate=0.5, ticket_rate_late=0.0,
+        ticket_rate=0.0, ticket_rate_late=0.0,
         subscribe_share=0.99, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.35, click_rate=0.8,
         no_events_share=0.01, channel_weights=(0.15, 0.35, 0.25, 0.05, 0.20),
     ),
     GroupProfile(
         name="no_orders", share=0.05, signup_age=(1, 1095), first_order_lag=0,
         recency_median=1, recency_sigma=0.0, recency_range=(0, 0),
-        base_trips=0, trip_rate=0.0, max_trips=0, extra_orders=0.0, order_value=0, refund_rate=0.0,
+        base_trips=0, trip_rate=0.0, max_trips=0, follow_up_share=0.0, order_value=0, refund_rate=0.0,
         session_rate=0.8, session_fade_days=45, session_rate_faded=0.03,
         ticket_rate=0.02, ticket_rate_late=0.0,
         subscribe_share=0.40, subscription_weeks=20, email_stop_days=NEVER, open_rate=0.10, click_rate=0.10,
@@ -175,7 +177,7 @@ _P = {
     name: _profile_column(name)
     for name in (
         "first_order_lag", "recency_median", "recency_sigma", "base_trips", "trip_rate",
-        "max_trips", "extra_orders", "order_value", "refund_rate", "session_rate", "session_fade_days",
+        "max_trips", "follow_up_share", "order_value", "refund_rate", "session_rate", "session_fade_days",
         "session_rate_faded", "ticket_rate", "ticket_rate_late", "subscribe_share",
         "subscription_weeks", "email_stop_days", "open_rate", "click_rate", "no_events_share",
     )
@@ -309,12 +311,16 @@ def _poisson_times(
     return owner, cal.sample(rng, lo[owner], hi[owner])
 
 
-def _log_normal(rng: np.random.Generator, median: np.ndarray, sigma: float | np.ndarray) -> np.ndarray:
+def _log_normal(
+    rng: np.random.Generator, median: np.ndarray, sigma: float | np.ndarray
+) -> np.ndarray:
     """Draw log-normal values with the given medians."""
     return median * np.exp(sigma * rng.standard_normal(np.shape(median)))
 
 
-def _propensity(rng: np.random.Generator, mean: np.ndarray, concentration: float = 20.0) -> np.ndarray:
+def _propensity(
+    rng: np.random.Generator, mean: np.ndarray, concentration: float = 20.0
+) -> np.ndarray:
     """Draw per-customer probabilities from a beta distribution around each mean."""
     inside = (mean > 0) & (mean < 1)
     safe = np.where(inside, mean, 0.5)
@@ -344,15 +350,16 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     )
     last = np.clip(end - recency * DAY, first, latest).astype(np.int64)
     first = first.astype(np.int64)
-    rate = _log_normal(rng, p["trip_rate"], 0.3)
-    n_trips = p["base_trips"].astype(np.int64) + rng.poisson(rate * np.sqrt(12 * (last - first) / MONTH))
+    months = (last - first) / MONTH
+    trips = _log_normal(rng, p["trip_rate"], 0.15) * 12 * (months / 12) ** TENURE_EXPONENT
+    n_trips = p["base_trips"].astype(np.int64) + np.floor(trips + rng.random(n)).astype(np.int64)
     n_trips = np.minimum(n_trips, p["max_trips"].astype(np.int64))
     owner, pos = _expand(n_trips)
     between = cal.sample(rng, first[owner], last[owner])
     single = n_trips[owner] == 1
     t = np.where(pos == 1, last[owner], between)
     t = np.where(pos == 0, np.where(single, last[owner], first[owner]), t)
-    trip = np.repeat(np.arange(owner.size), rng.poisson(p["extra_orders"][owner]))
+    trip = np.flatnonzero(rng.random(owner.size) < p["follow_up_share"][owner])
     before = rng.integers(3600, 10 * DAY, trip.size)
     owner = np.concatenate([owner, owner[trip]])
     t = np.concatenate([t, np.maximum(t[trip] - before, signup[owner[trip]])])
@@ -675,7 +682,11 @@ def run(
     if chunk_size < 1:
         raise ValueError(f"chunk_size: {chunk_size} must be positive")
     if fmt is None:
-        fmt = "csv" if dbt_seeds else ("both" if customers <= BOTH_FORMATS_MAX_CUSTOMERS else "parquet")
+        fmt = (
+            "csv"
+            if dbt_seeds
+            else ("both" if customers <= BOTH_FORMATS_MAX_CUSTOMERS else "parquet")
+        )
     if dbt_seeds and fmt != "csv":
         raise ValueError(f"format: dbt seeds are CSV files, got {fmt!r}")
     if fmt not in ("parquet", "csv", "both"):

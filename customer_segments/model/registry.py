@@ -67,7 +67,12 @@ def registry_frame(model: SegmentModel, registered_at: datetime | None = None) -
     frame = pd.DataFrame([row], columns=REGISTRY_COLUMNS)
     text_columns = {column: "string" for column in REGISTRY_COLUMNS if isinstance(row[column], str)}
     return frame.astype(
-        {**text_columns, "previous_model_version": "string", "n_segments": "int64", "sample_size": "int64"}
+        {
+            **text_columns,
+            "previous_model_version": "string",
+            "n_segments": "int64",
+            "sample_size": "int64",
+        }
     )
 
 

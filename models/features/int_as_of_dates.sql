@@ -12,14 +12,13 @@ orders as (
 
 latest as (
 
-    select
-        {%- if var('as_of_date', none) %}
-        cast('{{ var("as_of_date") }}' as date) as as_of_date
-        {%- else %}
-        max(order_date) as as_of_date
-        {%- endif %}
+    {%- if var('as_of_date', none) %}
+    select cast('{{ var("as_of_date") }}' as date) as as_of_date
+    {%- else %}
+    select max(order_date) as as_of_date
     from orders
     where invalid_reason is null
+    {%- endif %}
 
 ),
 

@@ -56,13 +56,19 @@ def run_dbt(
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     args += extra or []
-    env = {**os.environ, "CUSTOMER_SEGMENTS_DB": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "CUSTOMER_SEGMENTS_DB": str(db_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     completed = subprocess.run(
         args, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800
     )
     result = DbtResult(completed.returncode, completed.stdout + completed.stderr, db_path)
     if check and not result.ok:
-        raise AssertionError(f"dbt {command} failed (exit {result.returncode}):\n{result.output[-6000:]}")
+        raise AssertionError(
+            f"dbt {command} failed (exit {result.returncode}):\n{result.output[-6000:]}"
+        )
     return result
 
 
@@ -92,7 +98,9 @@ def warehouse_copy(sample_warehouse, tmp_path) -> Path:
 def sample_frames() -> dict[str, pd.DataFrame]:
     """The bundled sample's raw tables, read with pandas (independent of the dbt pipeline)."""
     return {
-        "orders": pd.read_csv(SEEDS / "raw_orders.csv", dtype={"customer_id": str, "order_id": str}),
+        "orders": pd.read_csv(
+            SEEDS / "raw_orders.csv", dtype={"customer_id": str, "order_id": str}
+        ),
         "customers": pd.read_csv(SEEDS / "raw_customers.csv", dtype={"customer_id": str}),
         "events": pd.read_csv(SEEDS / "raw_events.csv", dtype={"customer_id": str}),
     }

@@ -41,7 +41,9 @@ def order_features(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
             "last": by_customer["order_date"].max(),
             "order_count": by_customer.size(),
             "gross": by_customer["amount"].sum(),
-            "active_months": by_customer["order_date"].apply(lambda d: d.dt.to_period("M").nunique()),
+            "active_months": by_customer["order_date"].apply(
+                lambda d: d.dt.to_period("M").nunique()
+            ),
         }
     )
     frame["orders_90d"] = purchases[purchases["days_before"] < 90].groupby("customer_id").size()
@@ -58,7 +60,9 @@ def order_features(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         np.nan,
     )
     frame["refund_share"] = np.where(
-        frame["gross"] > 0, np.minimum(1.0, frame["refunded"] / frame["gross"].where(frame["gross"] > 0)), 0.0
+        frame["gross"] > 0,
+        np.minimum(1.0, frame["refunded"] / frame["gross"].where(frame["gross"] > 0)),
+        0.0,
     )
     return frame[ORDER_FEATURES]
 
@@ -70,7 +74,9 @@ def event_features(events: pd.DataFrame, customers: pd.Index, as_of: pd.Timestam
 
     def count(event_type: str, low: int, high: int) -> pd.Series:
         chosen = seen[
-            (seen["event_type"] == event_type) & (seen["days_before"] >= low) & (seen["days_before"] < high)
+            (seen["event_type"] == event_type)
+            & (seen["days_before"] >= low)
+            & (seen["days_before"] < high)
         ]
         return chosen.groupby("customer_id").size().reindex(customers, fill_value=0)
 
@@ -80,12 +86,16 @@ def event_features(events: pd.DataFrame, customers: pd.Index, as_of: pd.Timestam
     frame["sessions_30d"] = s30
     frame["sessions_90d"] = count("session", 0, 90)
     frame["email_open_rate"] = (count("email_open", 0, 90) / sends.where(sends > 0)).clip(upper=1.0)
-    frame["email_click_rate"] = (count("email_click", 0, 90) / sends.where(sends > 0)).clip(upper=1.0)
+    frame["email_click_rate"] = (count("email_click", 0, 90) / sends.where(sends > 0)).clip(
+        upper=1.0
+    )
     frame["support_tickets_90d"] = count("support_ticket", 0, 90)
     last_event = seen.groupby("customer_id")["event_date"].max().reindex(customers)
     frame["days_since_last_event"] = (as_of - last_event).dt.days
     denominator = s30 + prior60 / 2.0
-    frame["activity_trend"] = np.where(denominator > 0, (s30 - prior60 / 2.0) / denominator.where(denominator > 0), 0.0)
+    frame["activity_trend"] = np.where(
+        denominator > 0, (s30 - prior60 / 2.0) / denominator.where(denominator > 0), 0.0
+    )
     return frame[EVENT_FEATURES]
 
 
@@ -134,5 +144,6 @@ def test_every_feature_matches_pandas(built):
                 err_msg=f"{column} at {as_of.date()}",
             )
         compared += len(actual)
-    print(f"\nfeatures: {compared} customer-as-of rows x {len(ORDER_FEATURES + EVENT_FEATURES)} features match pandas")
+    n_features = len(ORDER_FEATURES + EVENT_FEATURES)
+    print(f"\nfeatures: {compared} customer-as-of rows x {n_features} features match pandas")
     assert compared > 1000

@@ -21,8 +21,12 @@ def latest_model(db_path) -> SegmentModel:
 
 def test_sql_scoring_agrees_with_sklearn(sample_warehouse):
     model = latest_model(sample_warehouse)
-    features = query(sample_warehouse, "select * from feat_customer_features order by customer_id, as_of_date")
-    scores = query(sample_warehouse, "select * from int_segment_scores order by customer_id, as_of_date")
+    features = query(
+        sample_warehouse, "select * from feat_customer_features order by customer_id, as_of_date"
+    )
+    scores = query(
+        sample_warehouse, "select * from int_segment_scores order by customer_id, as_of_date"
+    )
     assert len(scores) == len(features)
     expected = model.to_sklearn().predict_proba(transform(features, model.prep))
     columns = [f"probability_segment_{segment_id}" for segment_id in model.segment_ids]
@@ -30,9 +34,13 @@ def test_sql_scoring_agrees_with_sklearn(sample_warehouse):
     difference = np.abs(actual - expected).max()
     top_expected = np.asarray(model.segment_ids)[expected.argmax(axis=1)]
     ordered = np.sort(expected, axis=1)
-    exact_tie = ordered[:, -1] == ordered[:, -2] if expected.shape[1] > 1 else np.zeros(len(expected), bool)
+    exact_tie = (
+        ordered[:, -1] == ordered[:, -2] if expected.shape[1] > 1 else np.zeros(len(expected), bool)
+    )
     mismatched = (scores["top_segment_id"].to_numpy() != top_expected) & ~exact_tie
-    print(f"\nSQL vs sklearn predict_proba: {len(scores)} rows, max abs difference {difference:.2e}")
+    print(
+        f"\nSQL vs sklearn predict_proba: {len(scores)} rows, max abs difference {difference:.2e}"
+    )
     assert difference < 1e-6
     assert not mismatched.any()
 
@@ -56,7 +64,19 @@ def test_registry_holds_a_complete_model(sample_warehouse):
     assert chosen["bic"].iloc[0] == eligible["bic"].min()
     assert set(selection["k"]) >= set(range(1, 11))
     print("\nmodel selection (BIC):")
-    print(selection[["k", "covariance_type", "bic", "silhouette", "smallest_share", "rejected_reason", "is_chosen"]].to_string())
+    print(
+        selection[
+            [
+                "k",
+                "covariance_type",
+                "bic",
+                "silhouette",
+                "smallest_share",
+                "rejected_reason",
+                "is_chosen",
+            ]
+        ].to_string()
+    )
 
 
 def test_membership_is_one_row_per_customer_with_consistent_probabilities(sample_warehouse):
@@ -70,7 +90,9 @@ def test_membership_is_one_row_per_customer_with_consistent_probabilities(sample
     assert membership["segment_probability"].between(0, 1).all()
     shares = membership["segment_id"].value_counts(normalize=True)
     assert abs(shares.sum() - 1.0) < 1e-12
-    assert (membership["runner_up_probability"].fillna(0) <= membership["segment_probability"] + 0.01).all()
+    assert (
+        membership["runner_up_probability"].fillna(0) <= membership["segment_probability"] + 0.01
+    ).all()
     print(f"\nsegment shares:\n{shares.sort_index().round(3).to_string()}")
 
 
@@ -91,12 +113,17 @@ def test_refit_on_another_sample_keeps_segment_ids(warehouse_copy, sample_wareho
     run_dbt(warehouse_copy, dbt_vars={"seed": 1234, "fit_sample_size": int(customers * 0.8)})
     registry = query(warehouse_copy, "select * from segment_model_registry order by registered_at")
     assert len(registry) == 2
-    lineage = query(warehouse_copy, "select * from segment_lineage where model_version = "
-                    f"'{registry['model_version'].iloc[-1]}'")
+    lineage = query(
+        warehouse_copy,
+        "select * from segment_lineage where model_version = "
+        f"'{registry['model_version'].iloc[-1]}'",
+    )
     after = query(warehouse_copy, "select customer_id, segment_id from segment_membership")
     joined = before.merge(after, on="customer_id", suffixes=("_before", "_after"))
     kept = (joined["segment_id_before"] == joined["segment_id_after"]).mean()
-    print(f"\nrefit on another sample: lineage {lineage['event'].value_counts().to_dict()}; "
-          f"{kept:.1%} of customers keep their segment id")
+    print(
+        f"\nrefit on another sample: lineage {lineage['event'].value_counts().to_dict()}; "
+        f"{kept:.1%} of customers keep their segment id"
+    )
     assert (lineage["event"] == "carried_over").sum() >= len(before["segment_id"].unique()) - 1
     assert kept >= 0.9
