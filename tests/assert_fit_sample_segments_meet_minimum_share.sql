@@ -23,7 +23,7 @@ shares as (
 
     select
         latest_scores.top_segment_id,
-        count(*) * 1.0 / sum(count(*)) over () as share
+        count(*) * 1.0 / sum(count(*)) over () as segment_share
     from latest_scores
     inner join sample
         on latest_scores.customer_id = sample.customer_id
@@ -33,4 +33,4 @@ shares as (
 
 select *
 from shares
-where share < {{ var('min_segment_share') }}
+where segment_share < {{ var('min_segment_share') }}

@@ -5,7 +5,9 @@ with
 
 membership_sizes as (
 
-    select segment_id, count(*) as n_customers
+    select
+        segment_id,
+        count(*) as n_customers
     from {{ ref('segment_membership') }}
     group by segment_id
 

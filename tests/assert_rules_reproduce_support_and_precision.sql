@@ -1,5 +1,16 @@
 -- Run every rule's SQL predicate over the scored fit sample: each customer matches exactly one
 -- rule (no overlap, no gap), and the counts and precision equal what segment_rules reports.
+-- Linted as dbt runs it, with stand-in rules from run_query (build-support/sqlfluff_libs):
+-- sqlfluff:templater:jinja:context:execute:True
+{%- if execute %}
+{%- set rule_rows = run_query("select rule_id, rule_sql from " ~ ref('segment_rules') ~ " order by rule_id").rows %}
+{%- else %}
+{%- set rule_rows = [] %}
+{%- endif %}
+{%- set match_columns = [] %}
+{%- for rule in rule_rows %}
+{%- do match_columns.append('matches_' ~ loop.index0) %}
+{%- endfor %}
 
 with
 
@@ -19,27 +30,30 @@ matched as (
 
     select
         customer_id,
-        top_segment_id,
-        {%- if execute %}
-        {%- set rules = run_query("select rule_id, rule_sql from " ~ ref('segment_rules') ~ " order by rule_id") %}
-        {%- for rule in rules.rows %}
-        case when {{ rule[1] }} then 1 else 0 end as matches_{{ loop.index0 }}{{ ',' if not loop.last }}
+        {%- for rule in rule_rows %}
+        case when {{ rule[1] }} then 1 else 0 end as matches_{{ loop.index0 }},
         {%- endfor %}
-        {%- endif %}
+        top_segment_id
     from sample
 
 ),
 
-{%- if execute %}
+{% if execute %}
 per_rule as (
 
-    {%- for rule in rules.rows %}
+    {%- for rule in rule_rows %}
     select
         '{{ rule[0] }}' as rule_id,
         sum(matches_{{ loop.index0 }}) as sql_customers,
-        sum(case when matches_{{ loop.index0 }} = 1 and top_segment_id = (
-            select segment_id from rules where rule_id = '{{ rule[0] }}'
-        ) then 1 else 0 end) as sql_in_segment
+        sum(
+            case
+                when matches_{{ loop.index0 }} = 1 and top_segment_id = (
+                    select rules.segment_id from rules
+                    where rules.rule_id = '{{ rule[0] }}'
+                ) then 1
+                else 0
+            end
+        ) as sql_in_segment
     from matched
     {%- if not loop.last %}
     union all
@@ -52,13 +66,11 @@ rule_match_counts as (
 
     select
         customer_id,
-        {%- for rule in rules.rows %}
-        matches_{{ loop.index0 }}{{ ' +' if not loop.last }}
-        {%- endfor %} as matching_rules
+        {{ match_columns | join(' + ') }} as matching_rules
     from matched
 
 ),
-{%- endif %}
+{% endif %}
 
 problems as (
 
@@ -80,7 +92,9 @@ problems as (
     from rule_match_counts
     where matching_rules != 1
     {%- else %}
-    select 'x' as what, 'x' as problem
+    select
+        'x' as what,
+        'x' as problem
     where 1 = 0
     {%- endif %}
 

@@ -2,7 +2,7 @@
 {%- set spec = segment_model_spec() %}
 {%- set columns = [] %}
 {%- for component in spec['components'] %}
-    {%- do columns.append('probability_segment_' ~ component['segment_id']) %}
+{%- do columns.append('probability_segment_' ~ component['segment_id']) %}
 {%- endfor %}
 
 with

@@ -2,7 +2,9 @@
 
 The SQL scorer re-implements `transform` step for step, so the arithmetic here is the contract:
 
-1. fill: null -> ``fill_value`` (training median of the raw column; 0.0 if all null)
+1. fill: null -> ``fill_value``: the training median of the raw column, except for ``days_since_*``
+   features, where null means "never" and is filled with the training maximum (as long ago as
+   anyone seen)
 2. transform: ``slog1p`` = sign(x) * log(1 + |x|), or ``identity``
 3. clip to [lower, upper] = quantiles (linear interpolation) of the transformed training column
 4. standardize: (x - center) / scale, center = mean and scale = std (ddof=0) of the clipped
@@ -22,6 +24,13 @@ MIN_SCALE = 1e-12
 def default_transform(feature: str) -> str:
     """Return the transform for a feature name: identity for rates/shares/trends, else slog1p."""
     return "identity" if feature.endswith(IDENTITY_SUFFIXES) else "slog1p"
+
+
+def default_fill(feature: str, present: np.ndarray) -> float:
+    """Return the fill for nulls: the maximum for days_since_* ("never"), else the median."""
+    if feature.startswith("days_since_"):
+        return float(np.max(present))
+    return float(np.median(present))
 
 
 def slog1p(values: np.ndarray) -> np.ndarray:
@@ -98,7 +107,7 @@ def fit_preprocessor(
             dropped[feature] = "all null"
             continue
         transform_name = overrides.get(feature, default_transform(feature))
-        fill_value = float(np.median(present))
+        fill_value = default_fill(feature, present)
         transformed = apply_transform(np.where(np.isnan(raw), fill_value, raw), transform_name)
         lower = float(np.quantile(transformed, low_q))
         upper = float(np.quantile(transformed, high_q))

@@ -48,24 +48,28 @@ joined as (
         coalesce(event_features.sessions_90d, 0) as sessions_90d,
         case
             when event_features.email_sends_90d > 0
-                then least(1.0, cast(event_features.email_opens_90d as {{ type_double() }})
-                    / event_features.email_sends_90d)
+                then least(
+                    1.0,
+                    cast(event_features.email_opens_90d as {{ type_double() }}) / event_features.email_sends_90d
+                )
         end as email_open_rate,
         case
             when event_features.email_sends_90d > 0
-                then least(1.0, cast(event_features.email_clicks_90d as {{ type_double() }})
-                    / event_features.email_sends_90d)
+                then least(
+                    1.0,
+                    cast(event_features.email_clicks_90d as {{ type_double() }}) / event_features.email_sends_90d
+                )
         end as email_click_rate,
         coalesce(event_features.support_tickets_90d, 0) as support_tickets_90d,
         {{ dbt.datediff('event_features.last_event_date', 'order_features.as_of_date', 'day') }}
             as days_since_last_event,
         case
             when coalesce(event_features.sessions_30d, 0) + coalesce(event_features.sessions_prior_60d, 0) > 0
-                then (event_features.sessions_30d - event_features.sessions_prior_60d / 2.0)
+                then
+                    (event_features.sessions_30d - event_features.sessions_prior_60d / 2.0)
                     / (event_features.sessions_30d + event_features.sessions_prior_60d / 2.0)
             else 0.0
         end as activity_trend,
-        true as has_engagement_data
         {%- else %}
         cast(null as {{ dbt.type_int() }}) as sessions_30d,
         cast(null as {{ dbt.type_int() }}) as sessions_90d,
@@ -74,8 +78,8 @@ joined as (
         cast(null as {{ dbt.type_int() }}) as support_tickets_90d,
         cast(null as {{ dbt.type_int() }}) as days_since_last_event,
         cast(null as {{ type_double() }}) as activity_trend,
-        false as has_engagement_data
         {%- endif %}
+        {{ has_events }} as has_engagement_data
     from order_features
     inner join as_of_dates
         on order_features.as_of_date = as_of_dates.as_of_date

@@ -71,7 +71,8 @@ final as (
         active_months,
         case
             when order_count > 1
-                then cast({{ dbt.datediff('first_order_date', 'last_order_date', 'day') }} as {{ type_double() }})
+                then
+                    cast({{ dbt.datediff('first_order_date', 'last_order_date', 'day') }} as {{ type_double() }})
                     / (order_count - 1)
         end as avg_days_between_orders,
         case

@@ -69,25 +69,43 @@ known_issues as (
 
 raw_row_counts as (
 
-    select 'orders' as input_table, count(*) as raw_rows from {{ raw_input('orders') }}
+    select
+        'orders' as input_table,
+        count(*) as raw_rows
+    from {{ raw_input('orders') }}
     {%- if has_customers %}
     union all
-    select 'customers' as input_table, count(*) as raw_rows from {{ raw_input('customers') }}
+    select
+        'customers' as input_table,
+        count(*) as raw_rows
+    from {{ raw_input('customers') }}
     {%- endif %}
     {%- if has_events %}
     union all
-    select 'events' as input_table, count(*) as raw_rows from {{ raw_input('events') }}
+    select
+        'events' as input_table,
+        count(*) as raw_rows
+    from {{ raw_input('events') }}
     {%- endif %}
 
 ),
 
 staged_row_counts as (
 
-    select 'orders' as input_table, count(*) as staged_rows from orders
+    select
+        'orders' as input_table,
+        count(*) as staged_rows
+    from orders
     union all
-    select 'customers' as input_table, count(*) as staged_rows from customers
+    select
+        'customers' as input_table,
+        count(*) as staged_rows
+    from customers
     union all
-    select 'events' as input_table, count(*) as staged_rows from events
+    select
+        'events' as input_table,
+        count(*) as staged_rows
+    from events
 
 ),
 
@@ -105,17 +123,26 @@ duplicates as (
 
 invalid_rows as (
 
-    select 'orders' as input_table, invalid_reason as issue, count(*) as affected_rows
+    select
+        'orders' as input_table,
+        invalid_reason as issue,
+        count(*) as affected_rows
     from orders
     where invalid_reason is not null
     group by invalid_reason
     union all
-    select 'customers' as input_table, invalid_reason as issue, count(*) as affected_rows
+    select
+        'customers' as input_table,
+        invalid_reason as issue,
+        count(*) as affected_rows
     from customers
     where invalid_reason is not null
     group by invalid_reason
     union all
-    select 'events' as input_table, invalid_reason as issue, count(*) as affected_rows
+    select
+        'events' as input_table,
+        invalid_reason as issue,
+        count(*) as affected_rows
     from events
     where invalid_reason is not null
     group by invalid_reason
@@ -124,7 +151,7 @@ invalid_rows as (
 
 ordering_customers as (
 
-    select distinct customer_id
+    select distinct orders.customer_id
     from orders
     cross join as_of_dates
     where orders.invalid_reason is null and orders.order_date <= as_of_dates.as_of_date
@@ -133,17 +160,26 @@ ordering_customers as (
 
 other_issues as (
 
-    select 'orders' as input_table, 'after_as_of_date' as issue, count(*) as affected_rows
+    select
+        'orders' as input_table,
+        'after_as_of_date' as issue,
+        count(*) as affected_rows
     from orders
     cross join as_of_dates
     where orders.invalid_reason is null and orders.order_date > as_of_dates.as_of_date
     union all
-    select 'events' as input_table, 'after_as_of_date' as issue, count(*) as affected_rows
+    select
+        'events' as input_table,
+        'after_as_of_date' as issue,
+        count(*) as affected_rows
     from events
     cross join as_of_dates
     where events.invalid_reason is null and events.event_date > as_of_dates.as_of_date
     union all
-    select 'customers' as input_table, 'duplicate_customer_id' as issue, count(*) as affected_rows
+    select
+        'customers' as input_table,
+        'duplicate_customer_id' as issue,
+        count(*) as affected_rows
     from (
         select customer_id
         from customers
@@ -152,14 +188,25 @@ other_issues as (
         having count(*) > 1
     ) as duplicated
     union all
-    select 'customers' as input_table, 'customer_without_orders' as issue, count(*) as affected_rows
-    from (select distinct customer_id from customers where invalid_reason is null) as signed_up
-    where not exists (
-        select 1 from ordering_customers
-        where ordering_customers.customer_id = signed_up.customer_id
-    )
+    select
+        'customers' as input_table,
+        'customer_without_orders' as issue,
+        count(*) as affected_rows
+    from (
+        select distinct customer_id
+        from customers
+        where invalid_reason is null
+    ) as signed_up
+    where
+        not exists (
+            select 1 from ordering_customers
+            where ordering_customers.customer_id = signed_up.customer_id
+        )
     union all
-    select 'events' as input_table, 'customer_without_orders' as issue, count(*) as affected_rows
+    select
+        'events' as input_table,
+        'customer_without_orders' as issue,
+        count(*) as affected_rows
     from events
     where
         events.invalid_reason is null

@@ -43,10 +43,10 @@ joined as (
 population as (
 
     select
-        count(*) as population_customers,
         {%- for feature in features %}
-        avg(cast({{ feature }} as {{ type_double() }})) as population_mean_{{ feature }}{{ ',' if not loop.last }}
+        avg(cast({{ feature }} as {{ type_double() }})) as population_mean_{{ feature }},
         {%- endfor %}
+        count(*) as population_customers
     from joined
 
 ),
@@ -55,12 +55,12 @@ per_segment as (
 
     select
         segment_id,
-        max(model_version) as model_version,
-        count(*) as n_customers,
         {%- for feature in features %}
         avg(cast({{ feature }} as {{ type_double() }})) as mean_{{ feature }},
-        {{ median_of('cast(' ~ feature ~ ' as ' ~ type_double() ~ ')') }} as median_{{ feature }}{{ ',' if not loop.last }}
+        {{ median_of('cast(' ~ feature ~ ' as ' ~ type_double() ~ ')') }} as median_{{ feature }},
         {%- endfor %}
+        max(model_version) as model_version,
+        count(*) as n_customers
     from joined
     group by segment_id
 
@@ -81,7 +81,7 @@ final as (
         case
             when population.population_mean_{{ feature }} != 0
                 then per_segment.mean_{{ feature }} / population.population_mean_{{ feature }}
-        end as lift_{{ feature }}{{ ',' if not loop.last }}
+        end as lift_{{ feature }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from per_segment
     cross join population

@@ -28,7 +28,11 @@ keyed as (
 
     select
         cast(
-            {{ dbt.concat(["cast(as_of_dates.as_of_date as " ~ dbt.type_string() ~ ")", "'/'", "membership.model_version"]) }}
+            {{ dbt.concat([
+                "cast(as_of_dates.as_of_date as " ~ dbt.type_string() ~ ")",
+                "'/'",
+                "membership.model_version",
+            ]) }}
             as {{ dbt.type_string() }}
         ) as snapshot_run_key,
         as_of_dates.as_of_date,
@@ -44,5 +48,5 @@ keyed as (
 
 select * from keyed
 {%- if is_incremental() %}
-where snapshot_run_key not in (select distinct snapshot_run_key from {{ this }})
+where snapshot_run_key not in (select distinct published.snapshot_run_key from {{ this }} as published)
 {%- endif %}

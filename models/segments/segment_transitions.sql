@@ -58,8 +58,9 @@ final as (
         cast(from_segment_id as {{ dbt.type_int() }}) as from_segment_id,
         cast(to_segment_id as {{ dbt.type_int() }}) as to_segment_id,
         cast(n_customers as {{ dbt.type_bigint() }}) as n_customers,
-        cast(n_customers as {{ type_double() }})
-            / sum(n_customers) over (partition by from_as_of_date, from_segment_id) as transition_rate,
+        cast(n_customers as {{ type_double() }}) / sum(n_customers) over (
+            partition by from_as_of_date, from_segment_id
+        ) as transition_rate,
         from_segment_id = to_segment_id as is_same_segment
     from counted
 

@@ -481,3 +481,11 @@ def test_means_in_space_maps_between_preprocessors():
     same, same_positions = means_in_space(np.array([[1.0, 2.0, 9.0]]), prep_from, prep_from)
     np.testing.assert_allclose(same, [[1.0, 2.0, 9.0]])
     assert same_positions == [0, 1, 2]
+
+
+def test_days_since_nulls_mean_never_and_fill_with_the_maximum():
+    frame = pd.DataFrame(
+        {"days_since_last_event": [1.0, 5.0, None, 300.0], "email_open_rate": [0.1, None, 0.3, 0.5]}
+    )
+    prep = fit_preprocessor(frame, ["days_since_last_event", "email_open_rate"], (0.0, 1.0))
+    assert prep["fill_value"] == [300.0, 0.3]
