@@ -180,3 +180,63 @@ def name_segments_for_build(
             "name_source": "string",
         }
     ).sort_values("segment_id", ignore_index=True)
+
+
+PUBLISHED_TABLES = [
+    "segment_membership",
+    "segment_profiles",
+    "segment_rules",
+    "segment_history",
+    "segment_transitions",
+]
+
+
+def reader_database_path(session, configured: str | None) -> str:
+    """Return where the readers' copy goes: the var, or `<build file>_published.duckdb` beside it."""
+    if configured:
+        return configured
+    main_path = session.sql(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()[0][0]
+    if not main_path:
+        raise ValueError("the build database is in memory: set var published_database_path")
+    base = main_path[: -len(".duckdb")] if main_path.endswith(".duckdb") else main_path
+    return f"{base}_published.duckdb"
+
+
+def export_for_readers(session, schema: str, target_path: str) -> pd.DataFrame:
+    """Copy the published tables into a fresh DuckDB file and swap it in atomically.
+
+    Readers (dashboards) open `target_path` read-only: a DuckDB file with a writer is locked
+    against every other process, so they never read the build's own file. The copy is written
+    to a temporary file, checkpointed and detached, then renamed over the old one (an atomic
+    rename on one file system): a reader sees the old complete file or the new complete file.
+    """
+    import os
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    target = Path(target_path).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for leftover in (temporary, Path(f"{temporary}.wal")):
+        leftover.unlink(missing_ok=True)
+    alias = "published_for_readers"
+    rows = []
+    session.execute(f"attach '{temporary}' as {alias}")
+    try:
+        for table in PUBLISHED_TABLES:
+            session.execute(
+                f'create table {alias}.main."{table}" as select * from "{schema}"."{table}"'
+            )
+            count = session.sql(f'select count(*) from {alias}.main."{table}"').fetchall()[0][0]
+            rows.append({"table_name": table, "n_rows": int(count)})
+        session.execute(f"checkpoint {alias}")
+    finally:
+        session.execute(f"detach {alias}")
+    os.replace(temporary, target)
+    exported_at = datetime.now(UTC).replace(tzinfo=None)
+    frame = pd.DataFrame(rows)
+    frame["database_path"] = str(target)
+    frame["exported_at"] = pd.Timestamp(exported_at)
+    return frame.astype({"table_name": "string", "database_path": "string", "n_rows": "int64"})

@@ -12,7 +12,7 @@ features as (
 
 membership as (
 
-    select customer_id from {{ ref('segment_membership') }}
+    select customer_id from {{ ref('candidate_segment_membership') }}
 
 ),
 

@@ -8,14 +8,14 @@ membership_sizes as (
     select
         segment_id,
         count(*) as n_customers
-    from {{ ref('segment_membership') }}
+    from {{ ref('candidate_segment_membership') }}
     group by segment_id
 
 ),
 
 profiles as (
 
-    select * from {{ ref('segment_profiles') }}
+    select * from {{ ref('candidate_segment_profiles') }}
 
 ),
 

@@ -3,7 +3,7 @@
 -- Linted as dbt runs it, with stand-in rules from run_query (build-support/sqlfluff_libs):
 -- sqlfluff:templater:jinja:context:execute:True
 {%- if execute %}
-{%- set rule_rows = run_query("select rule_id, rule_sql from " ~ ref('segment_rules') ~ " order by rule_id").rows %}
+{%- set rule_rows = run_query("select rule_id, rule_sql from " ~ ref('candidate_segment_rules') ~ " order by rule_id").rows %}
 {%- else %}
 {%- set rule_rows = [] %}
 {%- endif %}
@@ -22,7 +22,7 @@ sample as (
 
 rules as (
 
-    select * from {{ ref('segment_rules') }}
+    select * from {{ ref('candidate_segment_rules') }}
 
 ),
 

@@ -1,0 +1,95 @@
+-- Candidate for segment_profiles: published only when every test on every candidate passes.
+-- One row per segment of segment_membership: its name and description, size and share, and for
+-- every feature the segment's mean and median and the lift of its mean over the population mean.
+{%- set features = [
+    'days_since_last_order', 'tenure_days', 'order_count', 'orders_90d', 'net_spend',
+    'avg_order_value', 'spend_90d', 'active_months', 'avg_days_between_orders', 'refund_share',
+    'sessions_30d', 'sessions_90d', 'email_open_rate', 'email_click_rate', 'support_tickets_90d',
+    'days_since_last_event', 'activity_trend',
+] %}
+
+with
+
+membership as (
+
+    select * from {{ ref('candidate_segment_membership') }}
+
+),
+
+features as (
+
+    select * from {{ ref('feat_customer_features') }}
+    where is_latest_as_of_date
+
+),
+
+segment_names as (
+
+    select * from {{ ref('int_segment_names_derived') }}
+
+),
+
+joined as (
+
+    select
+        membership.segment_id,
+        membership.model_version,
+        features.*
+    from membership
+    inner join features
+        on membership.customer_id = features.customer_id
+
+),
+
+population as (
+
+    select
+        {%- for feature in features %}
+        avg(cast({{ feature }} as {{ type_double() }})) as population_mean_{{ feature }},
+        {%- endfor %}
+        count(*) as population_customers
+    from joined
+
+),
+
+per_segment as (
+
+    select
+        segment_id,
+        {%- for feature in features %}
+        avg(cast({{ feature }} as {{ type_double() }})) as mean_{{ feature }},
+        {{ median_of('cast(' ~ feature ~ ' as ' ~ type_double() ~ ')') }} as median_{{ feature }},
+        {%- endfor %}
+        max(model_version) as model_version,
+        count(*) as n_customers
+    from joined
+    group by segment_id
+
+),
+
+final as (
+
+    select
+        cast(per_segment.segment_id as {{ dbt.type_int() }}) as segment_id,
+        cast(segment_names.segment_name as {{ dbt.type_string() }}) as segment_name,
+        cast(segment_names.segment_description as {{ dbt.type_string() }}) as segment_description,
+        cast(per_segment.n_customers as {{ dbt.type_bigint() }}) as n_customers,
+        cast(per_segment.n_customers as {{ type_double() }}) / population.population_customers as customer_share,
+        cast(per_segment.model_version as {{ dbt.type_string() }}) as model_version,
+        {%- for feature in features %}
+        per_segment.mean_{{ feature }},
+        per_segment.median_{{ feature }},
+        case
+            when population.population_mean_{{ feature }} != 0
+                then per_segment.mean_{{ feature }} / population.population_mean_{{ feature }}
+        end as lift_{{ feature }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from per_segment
+    cross join population
+    left join segment_names
+        on per_segment.segment_id = segment_names.segment_id
+
+)
+
+select * from final
+order by segment_id

@@ -1,0 +1,53 @@
+-- One row: the candidate tables' row counts. It depends on every candidate, so dbt builds it only
+-- when every candidate built and every test on them passed; each published table depends on it.
+-- A failed test anywhere upstream skips the gate, and the published tables keep the last good build.
+
+with
+
+membership as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_membership') }}
+
+),
+
+profiles as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_profiles') }}
+
+),
+
+rules as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_rules') }}
+
+),
+
+history as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_history') }}
+
+),
+
+transitions as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_transitions') }}
+
+),
+
+final as (
+
+    select
+        membership.n_rows as membership_rows,
+        profiles.n_rows as profile_rows,
+        rules.n_rows as rule_rows,
+        history.n_rows as history_rows,
+        transitions.n_rows as transition_rows
+    from membership
+    cross join profiles
+    cross join rules
+    cross join history
+    cross join transitions
+
+)
+
+select * from final
