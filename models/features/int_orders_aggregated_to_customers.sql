@@ -22,7 +22,8 @@ orders_in_view as (
         as_of_dates.as_of_date,
         orders.customer_id,
         orders.order_date,
-        orders.amount,
+        -- Exact decimal sums: the same input gives the same bits whatever the thread scheduling.
+        cast(orders.amount as decimal(38, 6)) as amount,
         orders.amount >= 0 as is_purchase,
         {{ dbt.datediff('orders.order_date', 'as_of_dates.as_of_date', 'day') }} as days_before
     from orders
@@ -40,10 +41,11 @@ aggregated as (
         max(case when is_purchase then order_date end) as last_order_date,
         count(case when is_purchase then 1 end) as order_count,
         count(case when is_purchase and days_before < 90 then 1 end) as orders_90d,
-        sum(amount) as net_spend,
-        sum(case when is_purchase then amount else 0 end) as gross_spend,
-        sum(case when not is_purchase then -amount else 0 end) as refunded_amount,
-        sum(case when days_before < 90 then amount else 0 end) as spend_90d,
+        cast(sum(amount) as {{ type_double() }}) as net_spend,
+        cast(sum(case when is_purchase then amount else 0 end) as {{ type_double() }}) as gross_spend,
+        cast(sum(case when not is_purchase then -amount else 0 end) as {{ type_double() }})
+            as refunded_amount,
+        cast(sum(case when days_before < 90 then amount else 0 end) as {{ type_double() }}) as spend_90d,
         count(distinct case
             when is_purchase then {{ dbt.date_trunc('month', 'order_date') }}
         end) as active_months

@@ -92,6 +92,8 @@ def warehouse_copy(sample_warehouse, tmp_path) -> Path:
     """A private copy of the built sample warehouse, for tests that build on top of it."""
     copy = tmp_path / "copy.duckdb"
     shutil.copy(sample_warehouse, copy)
+    readers = sample_warehouse.with_name(sample_warehouse.stem + "_published.duckdb")
+    shutil.copy(readers, copy.with_name("copy_published.duckdb"))
     return copy
 
 

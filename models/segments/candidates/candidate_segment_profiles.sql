@@ -1,6 +1,7 @@
 -- Candidate for segment_profiles: published only when every test on every candidate passes.
 -- One row per segment of segment_membership: its name and description, size and share, and for
 -- every feature the segment's mean and median and the lift of its mean over the population mean.
+-- Means are taken over exact decimals, so reruns give the same bits whatever the threads do.
 {%- set features = [
     'days_since_last_order', 'tenure_days', 'order_count', 'orders_90d', 'net_spend',
     'avg_order_value', 'spend_90d', 'active_months', 'avg_days_between_orders', 'refund_share',
@@ -45,7 +46,7 @@ population as (
 
     select
         {%- for feature in features %}
-        avg(cast({{ feature }} as {{ type_double() }})) as population_mean_{{ feature }},
+        cast(avg(cast({{ feature }} as decimal(38, 10))) as {{ type_double() }}) as population_mean_{{ feature }},
         {%- endfor %}
         count(*) as population_customers
     from joined
@@ -57,7 +58,7 @@ per_segment as (
     select
         segment_id,
         {%- for feature in features %}
-        avg(cast({{ feature }} as {{ type_double() }})) as mean_{{ feature }},
+        cast(avg(cast({{ feature }} as decimal(38, 10))) as {{ type_double() }}) as mean_{{ feature }},
         {{ median_of('cast(' ~ feature ~ ' as ' ~ type_double() ~ ')') }} as median_{{ feature }},
         {%- endfor %}
         max(model_version) as model_version,

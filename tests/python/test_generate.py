@@ -1,0 +1,391 @@
+"""Tests of the synthetic data generator: files, identities and the planted groups."""
+
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from customer_segments import generate
+
+CUSTOMERS = 3_000
+SEED = 11
+TABLES = ("customers", "orders", "events", "true_groups")
+END = date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("generated")
+    generate.run(CUSTOMERS, SEED, out, fmt="both", progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def con(data_dir: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    for name in TABLES:
+        connection.execute(
+            f"create view {name} as select * from read_parquet('{data_dir / name}.parquet')"
+        )
+    return connection
+
+
+@pytest.fixture(scope="module")
+def features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per-customer features at the end date, with each customer's planted group."""
+    return con.sql(
+        f"""
+        with purchases as (
+            select
+                customer_id,
+                count(*) filter (where amount > 0) as order_count,
+                count(*) filter (
+                    where amount > 0 and ordered_at >= date '{END}' - interval 89 day
+                ) as orders_90d,
+                sum(amount) filter (where amount > 0) as gross,
+                -coalesce(sum(amount) filter (where amount < 0), 0) as refunded,
+                date '{END}' - max(ordered_at)::date as days_since_last_order
+            from orders
+            group by customer_id
+        ),
+        recent_events as (
+            select
+                customer_id,
+                count(*) filter (where event_type = 'session') as sessions_90d,
+                count(*) filter (where event_type = 'email_sent') as sends_90d,
+                count(*) filter (where event_type = 'email_open') as opens_90d,
+                count(*) filter (where event_type = 'support_ticket') as tickets_90d
+            from events
+            where occurred_at >= date '{END}' - interval 89 day
+            group by customer_id
+        )
+        select
+            true_groups.customer_id,
+            true_groups.true_group,
+            coalesce(purchases.order_count, 0) as order_count,
+            coalesce(purchases.orders_90d, 0) as orders_90d,
+            purchases.days_since_last_order,
+            purchases.refunded / purchases.gross as refund_share,
+            coalesce(recent_events.sessions_90d, 0) as sessions_90d,
+            coalesce(recent_events.opens_90d, 0)
+                / greatest(coalesce(recent_events.sends_90d, 0), 1) as open_rate_90d,
+            coalesce(recent_events.tickets_90d, 0) as tickets_90d
+        from true_groups
+        left join purchases on true_groups.customer_id = purchases.customer_id
+        left join recent_events on true_groups.customer_id = recent_events.customer_id
+        """
+    ).df()
+
+
+def read_bytes(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
+
+
+def test_writes_every_table_as_parquet_and_csv(data_dir: Path) -> None:
+    names = {path.name for path in data_dir.iterdir()}
+    assert names == {f"{table}.{ext}" for table in TABLES for ext in ("parquet", "csv")}
+
+
+def test_same_seed_gives_identical_files(data_dir: Path, tmp_path: Path) -> None:
+    generate.run(CUSTOMERS, SEED, tmp_path, fmt="both", progress=False)
+    assert read_bytes(tmp_path) == read_bytes(data_dir)
+
+
+def test_different_seed_gives_different_data(data_dir: Path, tmp_path: Path) -> None:
+    generate.run(CUSTOMERS, SEED + 1, tmp_path, fmt="csv", progress=False)
+    for table in ("orders", "events", "true_groups"):
+        name = f"{table}.csv"
+        assert (tmp_path / name).read_bytes() != (data_dir / name).read_bytes()
+
+
+def test_chunked_run_writes_the_same_rows(data_dir: Path, tmp_path: Path) -> None:
+    summary = generate.run(CUSTOMERS, SEED, tmp_path, fmt="both", chunk_size=700, progress=False)
+    assert summary.customers == CUSTOMERS
+    for table in TABLES:
+        name = f"{table}.csv"
+        assert (tmp_path / name).read_bytes() == (data_dir / name).read_bytes(), name
+        chunked = duckdb.sql(f"select * from '{tmp_path / table}.parquet'").fetchall()
+        single = duckdb.sql(f"select * from '{data_dir / table}.parquet'").fetchall()
+        assert chunked == single, table
+    assert duckdb.sql(
+        f"select count(distinct row_group_id) from parquet_metadata('{tmp_path}/customers.parquet')"
+    ).fetchone() == (5,)
+
+
+def test_a_prefix_of_customers_does_not_depend_on_the_total(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    generate.run(1_500, SEED, tmp_path, fmt="parquet", progress=False)
+    smaller = duckdb.sql(f"select * from '{tmp_path}/true_groups.parquet'").fetchall()
+    larger = con.sql("select * from true_groups where customer_id <= 'C00001500'").fetchall()
+    assert smaller == larger
+
+
+@pytest.mark.parametrize(
+    ("table", "columns"),
+    [
+        (
+            "customers",
+            [
+                ("customer_id", "VARCHAR"),
+                ("signed_up_at", "TIMESTAMP"),
+                ("country", "VARCHAR"),
+                ("acquisition_channel", "VARCHAR"),
+            ],
+        ),
+        (
+            "orders",
+            [
+                ("order_id", "VARCHAR"),
+                ("customer_id", "VARCHAR"),
+                ("ordered_at", "TIMESTAMP"),
+                ("amount", "DOUBLE"),
+            ],
+        ),
+        (
+            "events",
+            [
+                ("event_id", "VARCHAR"),
+                ("customer_id", "VARCHAR"),
+                ("occurred_at", "TIMESTAMP"),
+                ("event_type", "VARCHAR"),
+            ],
+        ),
+        ("true_groups", [("customer_id", "VARCHAR"), ("true_group", "VARCHAR")]),
+    ],
+)
+@pytest.mark.parametrize("ext", ["parquet", "csv"])
+def test_schema(data_dir: Path, table: str, columns: list[tuple[str, str]], ext: str) -> None:
+    described = duckdb.sql(f"describe select * from '{data_dir / table}.{ext}'").fetchall()
+    assert [(row[0], row[1]) for row in described] == columns
+
+
+def test_csv_formats_timestamps_and_amounts(data_dir: Path) -> None:
+    lines = (data_dir / "orders.csv").read_text().splitlines()
+    assert lines[0] == "order_id,customer_id,ordered_at,amount"
+    row = re.compile(r"O\d{10},C\d{8},\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,-?\d+\.\d\d")
+    assert all(row.fullmatch(line) for line in lines[1:])
+    header = (data_dir / "events.csv").read_text().splitlines()[0]
+    assert header == "event_id,customer_id,occurred_at,event_type"
+
+
+def test_ids_are_well_formed_and_unique(con: duckdb.DuckDBPyConnection) -> None:
+    for table, key, pattern in [
+        ("customers", "customer_id", r"C\d{8}"),
+        ("orders", "order_id", r"O\d{10}"),
+        ("events", "event_id", r"E\d{12}"),
+        ("true_groups", "customer_id", r"C\d{8}"),
+    ]:
+        rows, distinct, well_formed = con.sql(
+            f"select count(*), count(distinct {key}), "
+            f"count(*) filter (where regexp_full_match({key}, '{pattern}')) from {table}"
+        ).fetchone()
+        assert rows == distinct == well_formed, table
+    assert con.sql("select count(*) from customers").fetchone() == (CUSTOMERS,)
+
+
+def test_foreign_keys_resolve(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ("orders", "events", "true_groups"):
+        orphans = con.sql(
+            f"select count(*) from {table} anti join customers using (customer_id)"
+        ).fetchone()
+        assert orphans == (0,), table
+    assert con.sql(
+        "select count(*) from customers anti join true_groups using (customer_id)"
+    ).fetchone() == (0,)
+
+
+def test_only_known_categories(con: duckdb.DuckDBPyConnection) -> None:
+    event_types = {row[0] for row in con.sql("select distinct event_type from events").fetchall()}
+    assert event_types == set(generate.EVENT_TYPES)
+    channels = {row[0] for row in con.sql("select distinct acquisition_channel from customers")}
+    assert channels <= set(generate.CHANNELS)
+    countries = {row[0] for row in con.sql("select distinct country from customers").fetchall()}
+    assert countries <= set(generate.COUNTRIES)
+    groups = {row[0] for row in con.sql("select distinct true_group from true_groups").fetchall()}
+    assert groups == set(generate.GROUP_NAMES)
+
+
+def test_nothing_happens_after_the_end_date_or_before_sign_up(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    limit = f"timestamp '{END} 23:59:59'"
+    for table, column in [
+        ("customers", "signed_up_at"),
+        ("orders", "ordered_at"),
+        ("events", "occurred_at"),
+    ]:
+        latest, earliest = con.sql(f"select max({column}), min({column}) from {table}").fetchone()
+        assert latest <= pd.Timestamp(f"{END} 23:59:59").to_pydatetime(), table
+        assert earliest.date() > date(END.year - 3, END.month, END.day), table
+        assert con.sql(f"select count(*) from {table} where {column} > {limit}").fetchone() == (0,)
+    for table, column in [("orders", "ordered_at"), ("events", "occurred_at")]:
+        early = con.sql(
+            f"select count(*) from {table} join customers using (customer_id) "
+            f"where {column} < signed_up_at"
+        ).fetchone()
+        assert early == (0,), table
+
+
+def test_end_date_option_moves_the_history(tmp_path: Path) -> None:
+    generate.main(
+        ["--customers", "300", "--seed", "3", "--out", str(tmp_path), "--end-date", "2025-01-31"]
+    )
+    latest = duckdb.sql(
+        f"select max(occurred_at) from '{tmp_path}/events.parquet'"
+    ).fetchone()[0]
+    assert latest.date() <= date(2025, 1, 31)
+    assert latest.date() >= date(2025, 1, 1)
+
+
+def test_amounts_have_two_decimals_and_refunds_are_covered(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    assert con.sql("select count(*) from orders where amount = 0").fetchone() == (0,)
+    assert con.sql("select count(*) from orders where round(amount, 2) <> amount").fetchone() == (
+        0,
+    )
+    refunds = con.sql("select count(*) from orders where amount < 0").fetchone()[0]
+    assert refunds > 0
+    # Every refund has an earlier purchase by the same customer at least as large.
+    uncovered = con.sql(
+        """
+        select count(*) from orders as refund
+        where refund.amount < 0 and not exists (
+            select 1 from orders as purchase
+            where purchase.customer_id = refund.customer_id
+                and purchase.amount >= -refund.amount
+                and purchase.ordered_at < refund.ordered_at
+        )
+        """
+    ).fetchone()
+    assert uncovered == (0,)
+    overdrawn = con.sql(
+        "select count(*) from (select customer_id from orders group by all having sum(amount) < 0)"
+    ).fetchone()
+    assert overdrawn == (0,)
+
+
+def test_email_funnel_never_widens(con: duckdb.DuckDBPyConnection) -> None:
+    violations = con.sql(
+        """
+        select count(*) from (
+            select
+                customer_id,
+                count(*) filter (where event_type = 'email_sent') as sends,
+                count(*) filter (where event_type = 'email_open') as opens,
+                count(*) filter (where event_type = 'email_click') as clicks
+            from events
+            group by customer_id
+        )
+        where not (clicks <= opens and opens <= sends)
+        """
+    ).fetchone()
+    assert violations == (0,)
+    # Weekly cadence: nobody gets two newsletters within six days.
+    too_close = con.sql(
+        """
+        select count(*) from (
+            select occurred_at - lag(occurred_at) over (
+                partition by customer_id order by occurred_at
+            ) as gap
+            from events where event_type = 'email_sent'
+        )
+        where gap < interval 6 day
+        """
+    ).fetchone()
+    assert too_close == (0,)
+
+
+def test_group_shares_and_customers_without_orders(features: pd.DataFrame) -> None:
+    shares = features.true_group.value_counts(normalize=True)
+    expected = {group.name: group.share for group in generate.GROUPS}
+    for name, share in expected.items():
+        assert abs(shares[name] - share) < 0.03, name
+    no_orders = features[features.true_group == "no_orders"]
+    assert (no_orders.order_count == 0).all()
+    buyers = features[features.true_group != "no_orders"]
+    assert (buyers.order_count > 0).all()
+
+
+def test_about_a_tenth_of_purchasers_have_no_events(con: duckdb.DuckDBPyConnection) -> None:
+    share = con.sql(
+        """
+        select avg((customer_id not in (select customer_id from events))::int)
+        from (select distinct customer_id from orders)
+        """
+    ).fetchone()[0]
+    assert 0.06 <= share <= 0.16
+
+
+def test_groups_differ_in_the_planted_directions(features: pd.DataFrame) -> None:
+    by_group = features.groupby("true_group")
+    median = by_group.median(numeric_only=True)
+    mean = by_group.mean(numeric_only=True)
+    recency = median.days_since_last_order
+    assert recency["champions"] < recency["loyal"] < recency["at_risk"] < recency["dormant"]
+    assert recency["new"] < recency["loyal"]
+    order_count = mean.order_count
+    assert order_count["champions"] > order_count["loyal"] > order_count["dormant"]
+    assert order_count["at_risk"] > order_count["dormant"]
+    assert mean.refund_share.idxmax() == "bargain_hunters"
+    assert mean.tickets_90d.idxmax() == "at_risk"
+    assert mean.sessions_90d["champions"] > mean.sessions_90d["loyal"]
+    assert mean.sessions_90d["new"] > mean.sessions_90d["loyal"]
+    assert mean.open_rate_90d["champions"] > mean.open_rate_90d["loyal"]
+    assert mean.open_rate_90d["dormant"] < 0.05
+    assert mean.orders_90d["champions"] > mean.orders_90d["loyal"] > mean.orders_90d["at_risk"]
+    # Definitions behind the names: new buyers ordered recently, dormant ones long ago.
+    assert features.loc[features.true_group == "new", "days_since_last_order"].max() <= 61
+    assert features.loc[features.true_group == "dormant", "days_since_last_order"].min() >= 300
+    at_risk = features.loc[features.true_group == "at_risk", "days_since_last_order"]
+    assert at_risk.between(120, 301).all()
+
+
+def test_volumes_per_customer(con: duckdb.DuckDBPyConnection) -> None:
+    orders, events = con.sql(
+        f"select (select count(*) from orders) / {CUSTOMERS}, "
+        f"(select count(*) from events) / {CUSTOMERS}"
+    ).fetchone()
+    assert 7 <= orders <= 12
+    assert 40 <= events <= 65
+
+
+def test_cli_writes_dbt_seeds_and_truth(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    truth = tmp_path / "fixtures" / "truth.csv"
+    code = generate.main(
+        [
+            "--customers", "200", "--seed", "7", "--out", str(seeds),
+            "--dbt-seeds", "--truth-out", str(truth), "--chunk-size", "64",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    assert sorted(path.name for path in seeds.iterdir()) == [
+        "raw_customers.csv",
+        "raw_events.csv",
+        "raw_orders.csv",
+    ]
+    assert truth.read_text().splitlines()[0] == "customer_id,true_group"
+    assert duckdb.sql(f"select count(*) from '{truth}'").fetchone() == (200,)
+
+
+def test_default_format_depends_on_size(tmp_path: Path) -> None:
+    generate.main(["--customers", "50", "--seed", "1", "--out", str(tmp_path)])
+    assert {path.suffix for path in tmp_path.iterdir()} == {".parquet", ".csv"}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--dbt-seeds", "--format", "parquet"],
+        ["--chunk-size", "0"],
+        ["--truth-out", "truth.txt"],
+    ],
+)
+def test_cli_rejects_bad_arguments(tmp_path: Path, extra: list[str]) -> None:
+    args = ["--customers", "10", "--seed", "1", "--out", str(tmp_path / "out"), *extra]
+    assert generate.main(args) == 2

@@ -1,0 +1,123 @@
+"""Faults on purpose: failed tests and fits leave the published tables intact; reruns; readers."""
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import pandas as pd
+from conftest import SEEDS, query, run_dbt
+
+PUBLISHED = ["segment_membership", "segment_profiles", "segment_rules", "segment_history"]
+
+
+def published_state(db_path) -> dict[str, pd.DataFrame]:
+    """Every published table of a warehouse, sorted, for before/after comparisons."""
+    return {table: query(db_path, f"select * from {table} order by all") for table in PUBLISHED}
+
+
+def readers_path(db_path):
+    """The readers' copy written after a green build."""
+    return db_path.with_name(db_path.stem + "_published.duckdb")
+
+
+def assert_same(before: dict, after: dict) -> None:
+    """Assert two published states are identical table by table."""
+    for table in before:
+        pd.testing.assert_frame_equal(before[table], after[table], obj=table)
+
+
+def test_a_failing_test_keeps_the_last_good_tables(warehouse_copy, tmp_path):
+    """Half the customers vanish from the input: the shrink guard fails, nothing is published."""
+    before = published_state(warehouse_copy)
+    readers_before = readers_path(warehouse_copy).read_bytes()
+    orders = pd.read_csv(SEEDS / "raw_orders.csv", dtype=str)
+    kept = orders[orders["customer_id"].str[-1].isin(list("01234"))]
+    kept.to_csv(tmp_path / "orders.csv", index=False)
+    result = run_dbt(
+        warehouse_copy,
+        dbt_vars={
+            "orders_location": str(tmp_path / "orders.csv"),
+            "events_location": str(SEEDS / "raw_events.csv"),
+        },
+        check=False,
+    )
+    assert not result.ok
+    assert "assert_membership_does_not_shrink" in result.output
+    assert "SKIP relation main.segment_membership" in result.output
+    assert_same(before, published_state(warehouse_copy))
+    assert readers_path(warehouse_copy).read_bytes() == readers_before
+    # The same input goes through when the shrink is allowed explicitly.
+    allowed = run_dbt(
+        warehouse_copy,
+        dbt_vars={
+            "orders_location": str(tmp_path / "orders.csv"),
+            "events_location": str(SEEDS / "raw_events.csv"),
+            "allow_membership_shrink": True,
+        },
+    )
+    assert allowed.ok
+    membership = query(readers_path(warehouse_copy), "select count(*) as n from segment_membership")
+    assert membership["n"].iloc[0] < len(before["segment_membership"])
+
+
+def test_a_fit_that_raises_keeps_the_last_good_tables(warehouse_copy):
+    before = published_state(warehouse_copy)
+    registry_before = query(warehouse_copy, "select model_version from segment_model_registry")
+    result = run_dbt(warehouse_copy, dbt_vars={"min_fit_customers": 10_000_000}, check=False)
+    assert not result.ok
+    assert "segment fit needs at least 10000000 customers" in result.output
+    assert_same(before, published_state(warehouse_copy))
+    registry_after = query(warehouse_copy, "select model_version from segment_model_registry")
+    pd.testing.assert_frame_equal(registry_before, registry_after)
+
+
+def test_rerun_is_identical_and_appends_nothing(warehouse_copy):
+    before = published_state(warehouse_copy)
+    snapshots_before = query(warehouse_copy, "select * from segment_snapshots order by all")
+    registry_before = query(warehouse_copy, "select * from segment_model_registry order by all")
+    run_dbt(warehouse_copy)
+    assert_same(before, published_state(warehouse_copy))
+    pd.testing.assert_frame_equal(
+        snapshots_before, query(warehouse_copy, "select * from segment_snapshots order by all")
+    )
+    pd.testing.assert_frame_equal(
+        registry_before, query(warehouse_copy, "select * from segment_model_registry order by all")
+    )
+
+
+READER = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    path, seconds = sys.argv[1], float(sys.argv[2])
+    reads, deadline = 0, time.time() + seconds
+    while time.time() < deadline:
+        with duckdb.connect(path, read_only=True) as connection:
+            members = connection.sql("select count(*) from segment_membership").fetchall()[0][0]
+            profiled = connection.sql(
+                "select sum(n_customers) from segment_profiles").fetchall()[0][0]
+            if members == 0 or members != profiled:
+                print(f"inconsistent read: {members} members, {profiled} profiled")
+                sys.exit(1)
+        reads += 1
+    print(f"reads={reads}")
+    """
+)
+
+
+def test_readers_never_fail_during_a_build(warehouse_copy):
+    """A dashboard process reads the readers' file in a loop while a build rewrites it."""
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(readers_path(warehouse_copy)), "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    time.sleep(1)
+    started = time.time()
+    run_dbt(warehouse_copy, dbt_vars={"seed": 7})
+    output, _ = reader.communicate(timeout=120)
+    assert reader.returncode == 0, output
+    reads = int(output.strip().split("=")[-1])
+    print(f"\nreader: {reads} consistent reads while a {time.time() - started:.0f} s build ran")
+    assert reads > 10
