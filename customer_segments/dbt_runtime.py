@@ -69,6 +69,13 @@ def fit_or_reuse(
         log(f"segment fit: refit is false, scoring with registered model {previous.model_version}")
         return empty_registry()
     log(f"segment fit: {len(sample)} customers in the fit sample")
+    minimum = int(config.get("min_fit_customers", 1))
+    if len(sample) < minimum:
+        raise ValueError(
+            f"segment fit needs at least {minimum} customers (var min_fit_customers), "
+            f"the fit sample int_fit_sample has {len(sample)}: too few customers with a valid "
+            "order on or before the as-of date; see data_quality_issues for excluded rows"
+        )
     model = fit_segment_model(sample, config, previous=previous, log=log)
     if previous is not None and model.model_version == previous.model_version:
         log(f"segment fit: model {model.model_version} is already the latest registered; kept")
@@ -192,7 +199,7 @@ PUBLISHED_TABLES = [
 
 
 def reader_database_path(session, configured: str | None) -> str:
-    """Return where the readers' copy goes: the var, or `<build file>_published.duckdb` beside it."""
+    """Return the readers' file: the var, or `<build file>_published.duckdb` beside the build."""
     if configured:
         return configured
     main_path = session.sql(

@@ -1,5 +1,11 @@
 """Deterministic synthetic customers, orders and events with planted behavioural groups.
 
+Writes ``customers``, ``orders`` (refunds are rows with negative amounts), ``events`` (session,
+email_sent, email_open, email_click, support_ticket) and ``true_groups`` (the planted group of
+every customer, for checking a segmentation; the pipeline never reads it). Six groups of buyers
+(see ``GROUPS``) plus customers who never ordered, over three years of history ending on the end
+date, with seasonality, log-normal order amounts and a weekly newsletter.
+
 Customers are generated in fixed blocks of ``BLOCK_SIZE``; each block draws from its own random
 stream, ``SeedSequence(seed, spawn_key=(block,))`` (the block-th child of ``SeedSequence(seed)``).
 The data therefore depend on the seed only: ``--chunk-size`` changes how many customers are held
@@ -8,6 +14,8 @@ in memory and written per row group, never the rows themselves. Ids are numbered
 Usage::
 
     python -m customer_segments.generate --customers 50000 --seed 1 --out data/synthetic
+    customer-segments-generate --customers 5000 --seed 7 --out seeds --dbt-seeds \
+        --truth-out tests/fixtures/sample_true_groups.csv
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ import math
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -35,6 +43,7 @@ DEFAULT_END_DATE = date(2026, 6, 30)
 DEFAULT_CHUNK_SIZE = 200_000
 BOTH_FORMATS_MAX_CUSTOMERS = 100_000
 MAX_CUSTOMERS = 99_999_999
+ROW_GROUP_ROWS = 1_000_000  # orders and events are written in row groups of at most this many
 # Trips grow with tenure to this power: long-standing customers buy less often.
 TENURE_EXPONENT = 0.3
 
@@ -48,7 +57,7 @@ CHANNELS = ("organic", "paid_search", "social", "referral", "email")
 CAMPAIGN_HOUR = 10
 CAMPAIGN_SPREAD_SECONDS = 1_800
 # The newsletter started this long before the end date.
-NEWSLETTER_WEEKS = 52
+NEWSLETTER_WEEKS = 39
 # Sends stop this long after a subscriber's last opened email (list hygiene).
 SUNSET_SECONDS = 26 * WEEK
 # Order and session volume by calendar month: Nov/Dec peak, summer dip.
@@ -67,96 +76,114 @@ class GroupProfile:
     name: str
     share: float
     signup_age: tuple[float, float]  # days before the end date, uniform
-    first_order_lag: float  # mean days from sign-up to first order
-    recency_median: float  # days from last order to the end date, log-normal
-    recency_sigma: float
-    recency_range: tuple[float, float]
+    first_order_lag: float  # mean days from sign-up to the first order
+    recency: tuple[float, float, float, float]  # days since last order: median, sigma, min, max
     base_trips: int  # shopping trips at least (0: never orders)
     trip_rate: float  # further trips per month at one year of tenure (slower later)
-    max_trips: int
     follow_up_share: float  # share of trips with a second order in the days before
     order_value: float  # median purchase amount
     refund_rate: float  # share of purchases refunded
     session_rate: float  # sessions per month from sign-up until the fade
     session_fade_days: float  # days after the last order (or sign-up) when sessions fall off
     session_rate_faded: float
-    ticket_rate: float
+    ticket_rate: float  # support tickets per month since sign-up
     ticket_rate_late: float  # extra tickets per month from 60 days before the last order
-    subscribe_share: float
+    subscribe_share: float  # share subscribed to the newsletter
     subscription_weeks: float  # mean weeks until unsubscribing
     email_stop_days: float  # days after the last order when sends stop for good
-    open_rate: float  # opens per send
-    click_rate: float  # clicks per open
-    no_events_share: float
-    channel_weights: tuple[float, float, float, float, float]
+    open_rate: float  # opens per send (mean of a per-customer beta)
+    click_rate: float  # clicks per open (mean of a per-customer beta)
+    no_events_share: float  # customers never seen in the event stream
+    channel_weights: tuple[float, float, float, float, float]  # in CHANNELS order
 
 
 NEVER = math.inf
+# The groups differ in recency, frequency, spend, sessions, email engagement and support tickets,
+# each feature overlapping between some groups. Within a group every engagement feature is either
+# spread out or the same for everyone (e.g. no clicks at all), so a mixture model finds the groups
+# rather than splitting one by who happened to have a single click or refund.
+# fmt: off
 GROUPS: tuple[GroupProfile, ...] = (
+    # Recent, very frequent, high spend, many sessions, high open and click rates.
     GroupProfile(
-        name="champions", share=0.08, signup_age=(240, 1095), first_order_lag=10,
-        recency_median=6, recency_sigma=0.8, recency_range=(0, 40),
-        base_trips=2, trip_rate=1.6, max_trips=400, follow_up_share=0.5, order_value=100, refund_rate=0.0,
-        session_rate=3.0, session_fade_days=NEVER, session_rate_faded=0.0,
-        ticket_rate=0.0, ticket_rate_late=0.0,
-        subscribe_share=0.99, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.7, click_rate=0.45,
-        no_events_share=0.01, channel_weights=(0.35, 0.15, 0.10, 0.30, 0.10),
+        "champions", share=0.08, signup_age=(240, 1095), first_order_lag=10,
+        recency=(6, 0.8, 0, 40), base_trips=2, trip_rate=1.3, follow_up_share=0.5,
+        order_value=130, refund_rate=0.0,
+        session_rate=3.5, session_fade_days=NEVER, session_rate_faded=0.0,
+        ticket_rate=0.1, ticket_rate_late=0.0,
+        subscribe_share=1.0, subscription_weeks=NEVER, email_stop_days=NEVER,
+        open_rate=0.75, click_rate=0.45, no_events_share=0.0,
+        channel_weights=(0.35, 0.15, 0.10, 0.30, 0.10),
     ),
+    # Regular monthly buyers, moderate recency, medium spend, few sessions, middling email.
     GroupProfile(
-        name="loyal", share=0.18, signup_age=(240, 1095), first_order_lag=14,
-        recency_median=30, recency_sigma=0.5, recency_range=(4, 120),
-        base_trips=2, trip_rate=0.85, max_trips=200, follow_up_share=0.25, order_value=50, refund_rate=0.0,
-        session_rate=0.8, session_fade_days=NEVER, session_rate_faded=0.0,
-        ticket_rate=0.0, ticket_rate_late=0.0,
-        subscribe_share=0.99, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.35, click_rate=0.45,
-        no_events_share=0.01, channel_weights=(0.35, 0.20, 0.15, 0.15, 0.15),
+        "loyal", share=0.18, signup_age=(240, 1095), first_order_lag=14,
+        recency=(30, 0.5, 4, 120), base_trips=2, trip_rate=0.7, follow_up_share=0.25,
+        order_value=45, refund_rate=0.0,
+        session_rate=0.6, session_fade_days=NEVER, session_rate_faded=0.0,
+        ticket_rate=0.1, ticket_rate_late=0.0,
+        subscribe_share=1.0, subscription_weeks=NEVER, email_stop_days=NEVER,
+        open_rate=0.35, click_rate=0.35, no_events_share=0.0,
+        channel_weights=(0.35, 0.20, 0.15, 0.15, 0.15),
     ),
+    # Signed up and placed a first order within the last 60 days; browse a lot, open emails.
     GroupProfile(
-        name="new", share=0.12, signup_age=(1, 60), first_order_lag=3,
-        recency_median=18, recency_sigma=0.9, recency_range=(0, 60),
-        base_trips=1, trip_rate=0.0, max_trips=2, follow_up_share=0.0, order_value=45, refund_rate=0.0,
+        "new", share=0.12, signup_age=(1, 60), first_order_lag=3,
+        recency=(18, 0.9, 0, 60), base_trips=1, trip_rate=0.0, follow_up_share=0.0,
+        order_value=45, refund_rate=0.0,
         session_rate=7.0, session_fade_days=NEVER, session_rate_faded=0.0,
-        ticket_rate=0.0, ticket_rate_late=0.0,
-        subscribe_share=0.98, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.55, click_rate=0.0,
-        no_events_share=0.01, channel_weights=(0.25, 0.30, 0.30, 0.10, 0.05),
+        ticket_rate=0.2, ticket_rate_late=0.0,
+        subscribe_share=1.0, subscription_weeks=NEVER, email_stop_days=NEVER,
+        open_rate=0.55, click_rate=0.0, no_events_share=0.0,
+        channel_weights=(0.25, 0.30, 0.30, 0.10, 0.05),
     ),
+    # Used to buy often and spend well; last order 120-300 days ago, sessions stopped soon
+    # after, rarely open emails, many support tickets around and after the last order.
     GroupProfile(
-        name="at_risk", share=0.14, signup_age=(420, 1095), first_order_lag=14,
-        recency_median=200, recency_sigma=0.3, recency_range=(120, 300),
-        base_trips=2, trip_rate=0.45, max_trips=200, follow_up_share=0.4, order_value=75, refund_rate=0.0,
+        "at_risk", share=0.14, signup_age=(420, 1095), first_order_lag=14,
+        recency=(200, 0.3, 120, 300), base_trips=2, trip_rate=0.37, follow_up_share=0.4,
+        order_value=75, refund_rate=0.0,
         session_rate=1.0, session_fade_days=30, session_rate_faded=0.0,
-        ticket_rate=0.0, ticket_rate_late=0.9,
-        subscribe_share=0.9, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.12, click_rate=0.0,
-        no_events_share=0.03, channel_weights=(0.30, 0.25, 0.15, 0.15, 0.15),
+        ticket_rate=0.0, ticket_rate_late=1.2,
+        subscribe_share=0.9, subscription_weeks=5000, email_stop_days=NEVER,
+        open_rate=0.15, click_rate=0.0, no_events_share=0.0,
+        channel_weights=(0.30, 0.25, 0.15, 0.15, 0.15),
     ),
+    # One small order 300+ days ago, hardly any events since, emails stopped.
     GroupProfile(
-        name="dormant", share=0.28, signup_age=(330, 1095), first_order_lag=10,
-        recency_median=450, recency_sigma=0.35, recency_range=(300, 1095),
-        base_trips=1, trip_rate=0.0, max_trips=3, follow_up_share=0.0, order_value=35, refund_rate=0.0,
-        session_rate=0.15, session_fade_days=30, session_rate_faded=0.0,
+        "dormant", share=0.28, signup_age=(330, 1095), first_order_lag=10,
+        recency=(450, 0.35, 300, 1095), base_trips=1, trip_rate=0.0, follow_up_share=0.0,
+        order_value=35, refund_rate=0.0,
+        session_rate=0.25, session_fade_days=30, session_rate_faded=0.0,
         ticket_rate=0.0, ticket_rate_late=0.0,
-        subscribe_share=0.35, subscription_weeks=20, email_stop_days=90, open_rate=0.04, click_rate=0.10,
-        no_events_share=0.05, channel_weights=(0.20, 0.35, 0.30, 0.05, 0.10),
+        subscribe_share=0.45, subscription_weeks=20, email_stop_days=90,
+        open_rate=0.04, click_rate=0.10, no_events_share=0.15,
+        channel_weights=(0.20, 0.35, 0.30, 0.05, 0.10),
     ),
+    # Frequent small orders, about 30% of them refunded, click through most opened emails.
     GroupProfile(
-        name="bargain_hunters", share=0.15, signup_age=(240, 1095), first_order_lag=14,
-        recency_median=20, recency_sigma=0.7, recency_range=(0, 90),
-        base_trips=2, trip_rate=0.55, max_trips=300, follow_up_share=0.5, order_value=18, refund_rate=0.30,
+        "bargain_hunters", share=0.15, signup_age=(240, 1095), first_order_lag=14,
+        recency=(20, 0.7, 0, 90), base_trips=2, trip_rate=0.45, follow_up_share=0.5,
+        order_value=18, refund_rate=0.30,
         session_rate=1.5, session_fade_days=NEVER, session_rate_faded=0.0,
-        ticket_rate=0.0, ticket_rate_late=0.0,
-        subscribe_share=0.99, subscription_weeks=5000, email_stop_days=NEVER, open_rate=0.35, click_rate=0.8,
-        no_events_share=0.01, channel_weights=(0.15, 0.35, 0.25, 0.05, 0.20),
+        ticket_rate=0.15, ticket_rate_late=0.0,
+        subscribe_share=1.0, subscription_weeks=NEVER, email_stop_days=NEVER,
+        open_rate=0.35, click_rate=0.8, no_events_share=0.0,
+        channel_weights=(0.15, 0.35, 0.25, 0.05, 0.20),
     ),
+    # Signed up, never ordered; a few sessions after sign-up, some newsletter traffic.
     GroupProfile(
-        name="no_orders", share=0.05, signup_age=(1, 1095), first_order_lag=0,
-        recency_median=1, recency_sigma=0.0, recency_range=(0, 0),
-        base_trips=0, trip_rate=0.0, max_trips=0, follow_up_share=0.0, order_value=0, refund_rate=0.0,
+        "no_orders", share=0.05, signup_age=(1, 1095), first_order_lag=0,
+        recency=(1, 0.0, 0, 0), base_trips=0, trip_rate=0.0, follow_up_share=0.0,
+        order_value=0, refund_rate=0.0,
         session_rate=0.8, session_fade_days=45, session_rate_faded=0.03,
         ticket_rate=0.02, ticket_rate_late=0.0,
-        subscribe_share=0.40, subscription_weeks=20, email_stop_days=NEVER, open_rate=0.10, click_rate=0.10,
-        no_events_share=0.30, channel_weights=(0.20, 0.30, 0.35, 0.05, 0.10),
+        subscribe_share=0.40, subscription_weeks=20, email_stop_days=NEVER,
+        open_rate=0.10, click_rate=0.10, no_events_share=0.30,
+        channel_weights=(0.20, 0.30, 0.35, 0.05, 0.10),
     ),
-)  # fmt: skip
+)
+# fmt: on
 GROUP_NAMES = tuple(group.name for group in GROUPS)
 
 
@@ -174,18 +201,18 @@ def _cumulative(weights: Sequence[float]) -> np.ndarray:
 
 
 _P = {
-    name: _profile_column(name)
-    for name in (
-        "first_order_lag", "recency_median", "recency_sigma", "base_trips", "trip_rate",
-        "max_trips", "follow_up_share", "order_value", "refund_rate", "session_rate", "session_fade_days",
-        "session_rate_faded", "ticket_rate", "ticket_rate_late", "subscribe_share",
-        "subscription_weeks", "email_stop_days", "open_rate", "click_rate", "no_events_share",
-    )
-}  # fmt: skip
-_P["signup_age_lo"] = np.array([group.signup_age[0] for group in GROUPS], dtype=np.float64)
-_P["signup_age_hi"] = np.array([group.signup_age[1] for group in GROUPS], dtype=np.float64)
-_P["recency_lo"] = np.array([group.recency_range[0] for group in GROUPS], dtype=np.float64)
-_P["recency_hi"] = np.array([group.recency_range[1] for group in GROUPS], dtype=np.float64)
+    f.name: _profile_column(f.name)
+    for f in fields(GroupProfile)
+    if f.name not in ("name", "share", "signup_age", "recency", "channel_weights")
+}
+_P |= {
+    f"signup_age_{bound}": np.array([g.signup_age[i] for g in GROUPS], dtype=np.float64)
+    for i, bound in enumerate(("lo", "hi"))
+}
+_P |= {
+    f"recency_{part}": np.array([g.recency[i] for g in GROUPS], dtype=np.float64)
+    for i, part in enumerate(("median", "sigma", "lo", "hi"))
+}
 _GROUP_CUM = _cumulative([group.share for group in GROUPS])
 _COUNTRY_CUM = _cumulative(COUNTRY_WEIGHTS)
 _CHANNEL_CUM = np.stack([_cumulative(group.channel_weights) for group in GROUPS])
@@ -238,7 +265,7 @@ class Calendar:
 
 @dataclass
 class Block:
-    """Generated rows for a run of customers; owners index the block's customers."""
+    """Generated rows for a run of customers; owners index its customers, times are seconds."""
 
     signup: np.ndarray
     group: np.ndarray
@@ -319,7 +346,7 @@ def _log_normal(
 
 
 def _propensity(
-    rng: np.random.Generator, mean: np.ndarray, concentration: float = 20.0
+    rng: np.random.Generator, mean: np.ndarray, concentration: float = 40.0
 ) -> np.ndarray:
     """Draw per-customer probabilities from a beta distribution around each mean."""
     inside = (mean > 0) & (mean < 1)
@@ -353,7 +380,6 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     months = (last - first) / MONTH
     trips = _log_normal(rng, p["trip_rate"], 0.15) * 12 * (months / 12) ** TENURE_EXPONENT
     n_trips = p["base_trips"].astype(np.int64) + np.floor(trips + rng.random(n)).astype(np.int64)
-    n_trips = np.minimum(n_trips, p["max_trips"].astype(np.int64))
     owner, pos = _expand(n_trips)
     between = cal.sample(rng, first[owner], last[owner])
     single = n_trips[owner] == 1
@@ -395,7 +421,7 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     # Email: weekly sends while subscribed; an open follows a send, a click follows an open.
     subscribed = active & (rng.random(n) < p["subscribe_share"])
     sub_lo = np.minimum(signup + rng.exponential(DAY, n).astype(np.int64), end)
-    sub_hi = sub_lo + rng.exponential(1.0, n) * p["subscription_weeks"] * WEEK
+    sub_hi = sub_lo + rng.exponential(1.0, n) * np.minimum(p["subscription_weeks"], 1e9) * WEEK
     sub_hi = np.minimum(np.minimum(sub_hi, anchor + p["email_stop_days"] * DAY), end)
     send_day = cal.newsletter_start + rng.integers(0, 7, n) * DAY
     first_week = np.maximum(-((send_day - sub_lo) // WEEK), 0)
@@ -431,15 +457,15 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     )
     key.sort()
     return Block(
-        signup=signup,
+        signup=signup.astype(np.int32),
         group=group.astype(np.int8),
         country=country.astype(np.int8),
         channel=channel.astype(np.int8),
-        order_owner=order_owner[order],
-        order_time=order_time[order],
+        order_owner=order_owner[order].astype(np.int32),
+        order_time=order_time[order].astype(np.int32),
         order_cents=order_cents[order],
-        event_owner=key >> 35,
-        event_time=(key >> 3) & 0xFFFFFFFF,
+        event_owner=(key >> 35).astype(np.int32),
+        event_time=((key >> 3) & 0xFFFFFFFF).astype(np.int32),
         event_type=(key & 7).astype(np.int8),
     )
 
@@ -471,7 +497,7 @@ def _id_bytes(prefix: str, numbers: np.ndarray, digits: int) -> np.ndarray:
         }
     )
     buf = np.empty((n, width), dtype=np.uint8)
-    fields = buf.view(dtype)[:, 0]
+    quad_cells = buf.view(dtype)[:, 0]
     if quads > 2:
         high, rest = np.divmod(numbers.astype(np.int64), 100_000_000)
     else:
@@ -479,20 +505,20 @@ def _id_bytes(prefix: str, numbers: np.ndarray, digits: int) -> np.ndarray:
     rest = rest.astype(np.uint32)
     for i in range(min(quads, 2)):
         rest, digits4 = np.divmod(rest, np.uint32(10_000))
-        fields[f"q{i}"] = _QUADS[digits4]
+        quad_cells[f"q{i}"] = _QUADS[digits4]
     if high is not None:
-        fields["q2"] = _QUADS[high]
+        quad_cells["q2"] = _QUADS[high]
     buf[:, pad] = ord(prefix)
     return np.ascontiguousarray(buf[:, pad:]) if pad else buf
 
 
-def _string_array(matrix: np.ndarray) -> pa.Array:
-    """Wrap a fixed-width uint8 matrix as an Arrow string array without copying."""
-    n, width = matrix.shape
-    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
-    return pa.Array.from_buffers(
-        pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(matrix))]
-    )
+def _string_array(cells: np.ndarray) -> pa.Array:
+    """Wrap fixed-width ASCII cells (an (n, width) uint8 matrix or a flat buffer) as strings."""
+    data = np.ascontiguousarray(cells).view(np.uint8)
+    n = len(cells)
+    width = data.size // n if n else 0
+    offsets = np.arange(n + 1, dtype=np.int32) * np.int32(width)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
 def _dictionary_array(codes: np.ndarray, values: Sequence[str]) -> pa.Array:
@@ -502,12 +528,7 @@ def _dictionary_array(codes: np.ndarray, values: Sequence[str]) -> pa.Array:
 
 def _timestamp_array(cal: Calendar, seconds: np.ndarray) -> pa.Array:
     """Return naive UTC microsecond timestamps from calendar seconds."""
-    return pa.array((seconds + cal.start_epoch) * 1_000_000, pa.timestamp("us"))
-
-
-def _cents_array(cents: np.ndarray) -> pa.Array:
-    """Return amounts as doubles rounded to two decimals."""
-    return pa.array(cents / 100.0, pa.float64())
+    return pa.array((seconds.astype(np.int64) + cal.start_epoch) * 1_000_000, pa.timestamp("us"))
 
 
 SCHEMAS = {
@@ -542,42 +563,65 @@ SCHEMAS = {
 DICTIONARY_COLUMNS = ["country", "acquisition_channel", "event_type", "true_group"]
 
 
-def to_tables(
-    block: Block, first_customer: int, first_order: int, first_event: int, cal: Calendar
-) -> dict[str, pa.Table]:
-    """Turn generated customers first_customer.. into the four output tables."""
+def chunk_tables(
+    block: Block,
+    first_customer: int,
+    first_order: int,
+    first_event: int,
+    cal: Calendar,
+    max_rows: int = ROW_GROUP_ROWS,
+) -> Iterator[tuple[str, pa.Table]]:
+    """Yield (table name, rows) for generated customers, orders and events in slices."""
     customer_bytes = _id_bytes("C", np.arange(block.n_customers) + first_customer + 1, 8)
     customer_cells = customer_bytes.view(f"V{customer_bytes.shape[1]}")[:, 0]
     customer_id = _string_array(customer_bytes)
-    n_orders = block.order_owner.size
-    n_events = block.event_owner.size
-    order_customer = customer_cells[block.order_owner].view(np.uint8).reshape(n_orders, 9)
-    event_customer = customer_cells[block.event_owner].view(np.uint8).reshape(n_events, 9)
-    arrays = {
-        "customers": [
-            customer_id,
-            _timestamp_array(cal, block.signup),
-            _dictionary_array(block.country, COUNTRIES),
-            _dictionary_array(block.channel, CHANNELS),
-        ],
-        "orders": [
-            _string_array(_id_bytes("O", np.arange(n_orders) + first_order + 1, 10)),
-            _string_array(order_customer),
-            _timestamp_array(cal, block.order_time),
-            _cents_array(block.order_cents),
-        ],
-        "events": [
-            _string_array(_id_bytes("E", np.arange(n_events) + first_event + 1, 12)),
-            _string_array(event_customer),
-            _timestamp_array(cal, block.event_time),
-            _dictionary_array(block.event_type, EVENT_TYPES),
-        ],
-        "true_groups": [customer_id, _dictionary_array(block.group, GROUP_NAMES)],
-    }
-    return {
-        name: pa.Table.from_arrays(columns, schema=SCHEMAS[name])
-        for name, columns in arrays.items()
-    }
+    yield (
+        "customers",
+        pa.Table.from_arrays(
+            [
+                customer_id,
+                _timestamp_array(cal, block.signup),
+                _dictionary_array(block.country, COUNTRIES),
+                _dictionary_array(block.channel, CHANNELS),
+            ],
+            schema=SCHEMAS["customers"],
+        ),
+    )
+    yield (
+        "true_groups",
+        pa.Table.from_arrays(
+            [customer_id, _dictionary_array(block.group, GROUP_NAMES)],
+            schema=SCHEMAS["true_groups"],
+        ),
+    )
+    for lo in range(0, block.order_owner.size, max_rows):
+        hi = min(lo + max_rows, block.order_owner.size)
+        yield (
+            "orders",
+            pa.Table.from_arrays(
+                [
+                    _string_array(_id_bytes("O", np.arange(lo, hi) + first_order + 1, 10)),
+                    _string_array(customer_cells[block.order_owner[lo:hi]]),
+                    _timestamp_array(cal, block.order_time[lo:hi]),
+                    pa.array(block.order_cents[lo:hi] / 100.0, pa.float64()),
+                ],
+                schema=SCHEMAS["orders"],
+            ),
+        )
+    for lo in range(0, block.event_owner.size, max_rows):
+        hi = min(lo + max_rows, block.event_owner.size)
+        yield (
+            "events",
+            pa.Table.from_arrays(
+                [
+                    _string_array(_id_bytes("E", np.arange(lo, hi) + first_event + 1, 12)),
+                    _string_array(customer_cells[block.event_owner[lo:hi]]),
+                    _timestamp_array(cal, block.event_time[lo:hi]),
+                    _dictionary_array(block.event_type[lo:hi], EVENT_TYPES),
+                ],
+                schema=SCHEMAS["events"],
+            ),
+        )
 
 
 def _csv_table(table: pa.Table) -> pa.Table:
@@ -644,6 +688,10 @@ class TableSink:
             self._csv.close()
 
 
+class UsageError(ValueError):
+    """An argument the generator cannot work with."""
+
+
 @dataclass
 class Summary:
     """Row counts and timing of one generator run."""
@@ -678,9 +726,9 @@ def run(
 ) -> Summary:
     """Generate the data set chunk by chunk and write it under out."""
     if not 1 <= customers <= MAX_CUSTOMERS:
-        raise ValueError(f"customers: {customers} is outside 1..{MAX_CUSTOMERS}")
+        raise UsageError(f"customers: {customers} is outside 1..{MAX_CUSTOMERS}")
     if chunk_size < 1:
-        raise ValueError(f"chunk_size: {chunk_size} must be positive")
+        raise UsageError(f"chunk_size: {chunk_size} must be positive")
     if fmt is None:
         fmt = (
             "csv"
@@ -688,9 +736,9 @@ def run(
             else ("both" if customers <= BOTH_FORMATS_MAX_CUSTOMERS else "parquet")
         )
     if dbt_seeds and fmt != "csv":
-        raise ValueError(f"format: dbt seeds are CSV files, got {fmt!r}")
+        raise UsageError(f"format: dbt seeds are CSV files, got {fmt!r}")
     if fmt not in ("parquet", "csv", "both"):
-        raise ValueError(f"format: {fmt!r} is not parquet, csv or both")
+        raise UsageError(f"format: {fmt!r} is not parquet, csv or both")
     exts = {"parquet": ["parquet"], "csv": ["csv"], "both": ["parquet", "csv"]}[fmt]
     prefix = "raw_" if dbt_seeds else ""
     sinks: dict[str, TableSink] = {}
@@ -698,7 +746,9 @@ def run(
         paths = {ext: out / f"{prefix}{name}.{ext}" for ext in exts}
         if name == "true_groups":
             if truth_out is not None:
-                ext = "csv" if truth_out.suffix == ".csv" else "parquet"
+                ext = truth_out.suffix.lstrip(".")
+                if ext not in ("csv", "parquet"):
+                    raise UsageError(f"truth_out: {truth_out} must end in .csv or .parquet")
                 paths = {ext: truth_out}
             else:
                 paths = {ext: out / f"true_groups.{ext}" for ext in exts}
@@ -710,8 +760,7 @@ def run(
     n_chunks = -(-customers // chunk_size)
     try:
         for index, (lo, hi, block) in enumerate(iter_chunks(customers, seed, chunk_size, cal)):
-            tables = to_tables(block, lo, summary.orders, summary.events, cal)
-            for name, table in tables.items():
+            for name, table in chunk_tables(block, lo, summary.orders, summary.events, cal):
                 sinks[name].write(table)
             summary.customers += hi - lo
             summary.orders += block.order_owner.size
@@ -796,7 +845,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             dbt_seeds=args.dbt_seeds,
             truth_out=args.truth_out,
         )
-    except ValueError as exc:
+    except UsageError as exc:
         print(f"customer-segments-generate: error: {exc}", file=sys.stderr)
         return 2
     print(

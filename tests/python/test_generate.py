@@ -5,8 +5,11 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import adjusted_rand_score
+from sklearn.mixture import GaussianMixture
 
 from customer_segments import generate
 
@@ -199,14 +202,13 @@ def test_foreign_keys_resolve(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_only_known_categories(con: duckdb.DuckDBPyConnection) -> None:
-    event_types = {row[0] for row in con.sql("select distinct event_type from events").fetchall()}
-    assert event_types == set(generate.EVENT_TYPES)
-    channels = {row[0] for row in con.sql("select distinct acquisition_channel from customers")}
-    assert channels <= set(generate.CHANNELS)
-    countries = {row[0] for row in con.sql("select distinct country from customers").fetchall()}
-    assert countries <= set(generate.COUNTRIES)
-    groups = {row[0] for row in con.sql("select distinct true_group from true_groups").fetchall()}
-    assert groups == set(generate.GROUP_NAMES)
+    def distinct(table: str, column: str) -> set[str]:
+        return {row[0] for row in con.sql(f"select distinct {column} from {table}").fetchall()}
+
+    assert distinct("events", "event_type") == set(generate.EVENT_TYPES)
+    assert distinct("customers", "acquisition_channel") == set(generate.CHANNELS)
+    assert distinct("customers", "country") <= set(generate.COUNTRIES)
+    assert distinct("true_groups", "true_group") == set(generate.GROUP_NAMES)
 
 
 def test_nothing_happens_after_the_end_date_or_before_sign_up(
@@ -234,9 +236,7 @@ def test_end_date_option_moves_the_history(tmp_path: Path) -> None:
     generate.main(
         ["--customers", "300", "--seed", "3", "--out", str(tmp_path), "--end-date", "2025-01-31"]
     )
-    latest = duckdb.sql(
-        f"select max(occurred_at) from '{tmp_path}/events.parquet'"
-    ).fetchone()[0]
+    latest = duckdb.sql(f"select max(occurred_at) from '{tmp_path}/events.parquet'").fetchone()[0]
     assert latest.date() <= date(2025, 1, 31)
     assert latest.date() >= date(2025, 1, 1)
 
@@ -389,3 +389,93 @@ def test_default_format_depends_on_size(tmp_path: Path) -> None:
 def test_cli_rejects_bad_arguments(tmp_path: Path, extra: list[str]) -> None:
     args = ["--customers", "10", "--seed", "1", "--out", str(tmp_path / "out"), *extra]
     assert generate.main(args) == 2
+
+
+FEATURES_SQL = """
+with purchases as (
+    select
+        customer_id,
+        date '{end}' - max(ordered_at)::date as days_since_last_order,
+        count(*) as order_count,
+        count(*) filter (where ordered_at >= date '{end}' - interval 89 day) as orders_90d,
+        sum(amount) as gross,
+        count(distinct date_trunc('month', ordered_at)) as active_months
+    from orders
+    where amount > 0
+    group by customer_id
+),
+money as (
+    select
+        customer_id,
+        sum(amount) as net_spend,
+        -coalesce(sum(amount) filter (where amount < 0), 0) as refunded
+    from orders
+    group by customer_id
+),
+recent_events as (
+    select
+        customer_id,
+        count(*) filter (where event_type = 'session') as sessions_90d,
+        count(*) filter (where event_type = 'email_sent') as sends,
+        count(*) filter (where event_type = 'email_open') as opens,
+        count(*) filter (where event_type = 'email_click') as clicks,
+        count(*) filter (where event_type = 'support_ticket') as support_tickets_90d
+    from events
+    where occurred_at >= date '{end}' - interval 89 day
+    group by customer_id
+),
+last_events as (
+    select customer_id, date '{end}' - max(occurred_at)::date as days_since_last_event
+    from events
+    group by customer_id
+)
+select
+    customer_id,
+    true_groups.true_group,
+    purchases.days_since_last_order,
+    purchases.order_count,
+    purchases.orders_90d,
+    money.net_spend,
+    purchases.gross / purchases.order_count as avg_order_value,
+    purchases.active_months,
+    money.refunded / purchases.gross as refund_share,
+    coalesce(recent_events.sessions_90d, 0) as sessions_90d,
+    coalesce(recent_events.opens / nullif(recent_events.sends, 0), 0) as email_open_rate,
+    coalesce(recent_events.clicks / nullif(recent_events.sends, 0), 0) as email_click_rate,
+    coalesce(recent_events.support_tickets_90d, 0) as support_tickets_90d,
+    coalesce(
+        last_events.days_since_last_event, date '{end}' - customers.signed_up_at::date
+    ) as days_since_last_event
+from purchases
+join money using (customer_id)
+join customers using (customer_id)
+join true_groups using (customer_id)
+left join recent_events using (customer_id)
+left join last_events using (customer_id)
+order by customer_id
+"""
+LOGGED = [
+    "days_since_last_order",
+    "order_count",
+    "orders_90d",
+    "net_spend",
+    "avg_order_value",
+    "active_months",
+    "sessions_90d",
+    "support_tickets_90d",
+    "days_since_last_event",
+]
+
+
+def test_a_gaussian_mixture_recovers_the_groups(tmp_path: Path) -> None:
+    generate.run(10_000, 12, tmp_path, fmt="parquet", progress=False)
+    connection = duckdb.connect()
+    for name in TABLES:
+        connection.execute(f"create view {name} as select * from '{tmp_path / name}.parquet'")
+    frame = connection.sql(FEATURES_SQL.format(end=END)).df()
+    values = frame.drop(columns=["customer_id", "true_group"]).astype(float)
+    values[LOGGED] = np.log1p(values[LOGGED])
+    standardized = (values - values.mean()) / values.std()
+    model = GaussianMixture(n_components=6, n_init=3, random_state=0)
+    labels = model.fit_predict(standardized.to_numpy())
+    assert adjusted_rand_score(frame.true_group, labels) >= 0.9

@@ -19,7 +19,7 @@ renamed as (
 
         ----------  numerics
         nullif(trim(cast(amount as varchar)), '') as amount_text,
-        {{ dbt.safe_cast("nullif(trim(cast(amount as varchar)), '')", type_double()) }} as amount,
+        {{ safe_to_double("nullif(trim(cast(amount as varchar)), '')") }} as amount,
 
         ----------  timestamps
         nullif(trim(cast(ordered_at as varchar)), '') as ordered_at_text,
