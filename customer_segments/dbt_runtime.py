@@ -44,6 +44,7 @@ def empty_registry() -> pd.DataFrame:
     frame = pd.DataFrame({column: pd.Series(dtype="string") for column in REGISTRY_COLUMNS})
     return frame.astype(
         {
+            "mean_top_probability": "float64",
             "registered_at": "datetime64[us]",
             "fitted_at": "datetime64[us]",
             "n_segments": "int64",
@@ -80,7 +81,7 @@ def fit_or_reuse(
     if previous is not None and model.model_version == previous.model_version:
         log(f"segment fit: model {model.model_version} is already the latest registered; kept")
         return empty_registry()
-    return registry_frame(model)
+    return registry_frame(model, sample=sample)
 
 
 PROFILE_FEATURES = [

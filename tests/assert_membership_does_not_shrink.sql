@@ -13,7 +13,7 @@ candidate as (
 
 ),
 
-{%- if published is not none and not var('allow_membership_shrink') %}
+{% if published is not none and not var('allow_membership_shrink') %}
 published as (
 
     select count(*) as n_customers from {{ published }}
@@ -33,7 +33,7 @@ compared as (
 select *
 from compared
 where candidate_customers < (1 - {{ var('max_membership_shrink') }}) * published_customers
-{%- else %}
+{% else %}
 compared as (
 
     select candidate.n_customers as candidate_customers

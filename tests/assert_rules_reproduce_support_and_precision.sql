@@ -3,7 +3,8 @@
 -- Linted as dbt runs it, with stand-in rules from run_query (build-support/sqlfluff_libs):
 -- sqlfluff:templater:jinja:context:execute:True
 {%- if execute %}
-{%- set rule_rows = run_query("select rule_id, rule_sql from " ~ ref('candidate_segment_rules') ~ " order by rule_id").rows %}
+{%- set rules_relation = ref('candidate_segment_rules') %}
+{%- set rule_rows = run_query("select rule_id, rule_sql from " ~ rules_relation ~ " order by rule_id").rows %}
 {%- else %}
 {%- set rule_rows = [] %}
 {%- endif %}

@@ -63,3 +63,14 @@ class _Exceptions:
 
 adapter = _Adapter()
 exceptions = _Exceptions()
+
+
+class _Target:
+    """Stands in for dbt's `target` (the profile's output)."""
+
+    database = "customer_segments"
+    schema = "main"
+    type = "duckdb"
+
+
+target = _Target()

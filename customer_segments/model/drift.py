@@ -27,7 +27,9 @@ def feature_reference(sample: pd.DataFrame, features: list[str], fill_values: li
     return reference
 
 
-def population_stability_index(expected: np.ndarray, actual: np.ndarray, floor: float = 1e-4) -> float:
+def population_stability_index(
+    expected: np.ndarray, actual: np.ndarray, floor: float = 1e-4
+) -> float:
     """Return PSI = sum((a - e) * ln(a / e)) over bins, shares floored to avoid log(0)."""
     expected = np.maximum(np.asarray(expected, dtype="float64"), floor)
     actual = np.maximum(np.asarray(actual, dtype="float64"), floor)

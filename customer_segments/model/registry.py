@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
+from customer_segments.model.drift import feature_reference
 from customer_segments.model.scoring import scoring_spec
 from customer_segments.model.segment_model import SegmentModel
 
@@ -20,6 +21,8 @@ REGISTRY_COLUMNS = [
     "config_json",
     "model_json",
     "scoring_json",
+    "feature_reference_json",
+    "mean_top_probability",
 ]
 
 SELECTION_COLUMNS = [
@@ -48,8 +51,18 @@ LINEAGE_COLUMNS = [
 ]
 
 
-def registry_frame(model: SegmentModel, registered_at: datetime | None = None) -> pd.DataFrame:
-    """Return the one registry row of a fitted model."""
+def registry_frame(
+    model: SegmentModel,
+    registered_at: datetime | None = None,
+    sample: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return the one registry row of a fitted model (drift references from its fit sample)."""
+    reference, mean_top = None, None
+    if sample is not None and len(sample):
+        reference = json.dumps(
+            feature_reference(sample, model.prep["features"], model.prep["fill_value"])
+        )
+        mean_top = float(model.score_frame(sample).max(axis=1).mean())
     registered = registered_at or datetime.now(UTC).replace(tzinfo=None)
     row = {
         "model_version": model.model_version,
@@ -63,6 +76,8 @@ def registry_frame(model: SegmentModel, registered_at: datetime | None = None) -
         "config_json": json.dumps(model.config, sort_keys=True),
         "model_json": model.to_json(),
         "scoring_json": json.dumps(scoring_spec(model)),
+        "feature_reference_json": reference,
+        "mean_top_probability": mean_top,
     }
     frame = pd.DataFrame([row], columns=REGISTRY_COLUMNS)
     text_columns = {column: "string" for column in REGISTRY_COLUMNS if isinstance(row[column], str)}

@@ -1,12 +1,16 @@
 """Faults on purpose: failed tests and fits leave the published tables intact; reruns; readers."""
 
+import json
 import subprocess
 import sys
 import textwrap
 import time
 
+import numpy as np
 import pandas as pd
 from conftest import SEEDS, query, run_dbt
+
+from customer_segments.model.drift import population_stability_index
 
 PUBLISHED = ["segment_membership", "segment_profiles", "segment_rules", "segment_history"]
 
@@ -121,3 +125,44 @@ def test_readers_never_fail_during_a_build(warehouse_copy):
     reads = int(output.strip().split("=")[-1])
     print(f"\nreader: {reads} consistent reads while a {time.time() - started:.0f} s build ran")
     assert reads > 10
+
+
+def test_drift_warns_and_can_block_publishing(warehouse_copy, tmp_path):
+    """Spend five times higher: PSI flags the money features; warn by default, error on demand."""
+    orders = pd.read_csv(SEEDS / "raw_orders.csv", dtype={"amount": float})
+    orders["amount"] = (orders["amount"] * 5).round(2)
+    orders.to_csv(tmp_path / "orders.csv", index=False)
+    inputs = {
+        "orders_location": str(tmp_path / "orders.csv"),
+        "events_location": str(SEEDS / "raw_events.csv"),
+        "customers_location": str(SEEDS / "raw_customers.csv"),
+        "refit": False,
+    }
+    before = published_state(warehouse_copy)
+    blocked = run_dbt(warehouse_copy, dbt_vars={**inputs, "drift_severity": "error"}, check=False)
+    assert not blocked.ok
+    assert "drift_feature_psi" in blocked.output
+    assert_same(before, published_state(warehouse_copy))
+
+    warned = run_dbt(warehouse_copy, dbt_vars=inputs, extra=["--store-failures"])
+    assert "WARN" in warned.output and "drift_feature_psi" in warned.output
+    flagged = query(warehouse_copy, "select * from main_dbt_test__audit.drift_feature_psi")
+    registry = query(
+        warehouse_copy,
+        "select feature_reference_json from segment_model_registry "
+        "order by registered_at desc limit 1",
+    )
+    reference = json.loads(registry["feature_reference_json"].iloc[0])
+    features = query(
+        warehouse_copy, "select * from feat_customer_features where is_latest_as_of_date"
+    )
+    for row in flagged.itertuples():
+        bins = reference[row.feature_name]
+        values = features[row.feature_name].astype("float64").fillna(bins["fill_value"]).to_numpy()
+        index = np.searchsorted(bins["edges"], values, side="left")
+        actual = np.bincount(index, minlength=len(bins["shares"])) / len(values)
+        expected_psi = population_stability_index(np.array(bins["shares"]), actual)
+        assert abs(expected_psi - row.population_stability_index) < 1e-9
+    assert {"net_spend", "avg_order_value"} <= set(flagged["feature_name"])
+    psi = flagged.set_index("feature_name")["population_stability_index"].round(2).to_dict()
+    print(f"\ndrift: PSI flagged {psi}")
