@@ -192,11 +192,56 @@ def name_segments_for_build(
 
 PUBLISHED_TABLES = [
     "segment_membership",
+    "segment_membership_changes",
     "segment_profiles",
     "segment_rules",
     "segment_history",
     "segment_transitions",
 ]
+
+
+EXPORTED_TABLES = {
+    "segment_membership": "customer_id",
+    "segment_membership_changes": "customer_id",
+    "segment_profiles": "segment_id",
+    "segment_rules": "rule_id",
+}
+KEPT_EXPORT_RUNS = 3
+
+
+def export_files(session, schema: str, exports_dir: str) -> list[dict]:
+    """Write the sync tables as Parquet and CSV into a new run folder, then repoint `current`.
+
+    Sorted by key, fixed column order, so the same build gives the same bytes. CSV: header, comma,
+    UTF-8, nulls as empty unquoted fields (text values are never empty, so an empty field is
+    always a null). `current` is a symlink swapped with an atomic rename; the last
+    KEPT_EXPORT_RUNS run folders are kept.
+    """
+    import os
+    import shutil
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    root = Path(exports_dir).resolve()
+    runs = root / "runs"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    run = runs / stamp
+    run.mkdir(parents=True)
+    rows = []
+    for table, key in EXPORTED_TABLES.items():
+        query = f'select * from "{schema}"."{table}" order by {key}'
+        for extension, options in (("parquet", "format parquet"), ("csv", "format csv, header")):
+            path = run / f"{table}.{extension}"
+            session.execute(f"copy ({query}) to '{path}' ({options})")
+            rows.append({"table_name": table, "file_path": str(path)})
+    link = root / "current"
+    temporary = root / f".current.{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(Path("runs") / stamp)
+    os.replace(temporary, link)
+    for old in sorted(runs.iterdir())[:-KEPT_EXPORT_RUNS]:
+        shutil.rmtree(old)
+    return rows
 
 
 def reader_database_path(session, configured: str | None) -> str:

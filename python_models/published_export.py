@@ -1,16 +1,35 @@
-"""dbt Python model: after a green publish, write the readers' DuckDB file and swap it in."""
+"""dbt Python model: after a green publish, write the readers' DuckDB file and the sync files."""
 
-from customer_segments.dbt_runtime import export_for_readers, reader_database_path
+import pandas as pd
+
+from customer_segments.dbt_runtime import (
+    export_files,
+    export_for_readers,
+    reader_database_path,
+)
 
 
 def model(dbt, session):
-    """One row per table copied to the readers' file (its path and row count)."""
+    """One row per table copied to the readers' file, with the exported Parquet and CSV files."""
     dbt.config(materialized="table")
     # Depend on every published table, so this runs only after all of them were built.
     dbt.ref("segment_membership")
+    dbt.ref("segment_membership_changes")
     dbt.ref("segment_profiles")
     dbt.ref("segment_rules")
     dbt.ref("segment_history")
     dbt.ref("segment_transitions")
-    path = reader_database_path(session, dbt.config.get("published_database_path"))
-    return export_for_readers(session, dbt.this.schema, path)
+    database_path = reader_database_path(session, dbt.config.get("published_database_path"))
+    copied = export_for_readers(session, dbt.this.schema, database_path)
+    exports_dir = (
+        dbt.config.get("exports_path") or database_path.removesuffix(".duckdb") + "_exports"
+    )
+    files = pd.DataFrame(export_files(session, dbt.this.schema, exports_dir))
+    parquet = files[files["file_path"].str.endswith(".parquet")].rename(
+        columns={"file_path": "parquet_path"}
+    )
+    csv = files[files["file_path"].str.endswith(".csv")].rename(columns={"file_path": "csv_path"})
+    merged = copied.merge(parquet, on="table_name", how="left").merge(
+        csv, on="table_name", how="left"
+    )
+    return merged.astype({"parquet_path": "string", "csv_path": "string"})

@@ -43,7 +43,7 @@ def run_dbt(
     work = db_path.parent / f"dbt_{db_path.stem}"
     args = [
         str(DBT),
-        command,
+        *command.split(),
         "--project-dir",
         str(REPO),
         "--profiles-dir",

@@ -76,12 +76,27 @@ def test_a_fit_that_raises_keeps_the_last_good_tables(warehouse_copy):
     pd.testing.assert_frame_equal(registry_before, registry_after)
 
 
-def test_rerun_is_identical_and_appends_nothing(warehouse_copy):
+def exported_bytes(db_path) -> dict[str, bytes]:
+    """The files of the current export run, by name."""
+    current = db_path.with_name(db_path.stem + "_published_exports") / "current"
+    return {path.name: path.read_bytes() for path in sorted(current.resolve().iterdir())}
+
+
+def test_rerun_is_identical_and_appends_nothing(warehouse_copy, sample_warehouse):
     before = published_state(warehouse_copy)
+    exports_before = exported_bytes(sample_warehouse)
     snapshots_before = query(warehouse_copy, "select * from segment_snapshots order by all")
     registry_before = query(warehouse_copy, "select * from segment_model_registry order by all")
     run_dbt(warehouse_copy)
     assert_same(before, published_state(warehouse_copy))
+    exports_after = exported_bytes(warehouse_copy)
+    assert sorted(exports_after) == sorted(exports_before)
+    for name in ("segment_membership", "segment_profiles", "segment_rules"):
+        for extension in ("csv", "parquet"):
+            file_name = f"{name}.{extension}"
+            assert exports_after[file_name] == exports_before[file_name], file_name
+    changes = query(warehouse_copy, "select count(*) as n from segment_membership_changes")
+    assert changes["n"].iloc[0] == 0
     pd.testing.assert_frame_equal(
         snapshots_before, query(warehouse_copy, "select * from segment_snapshots order by all")
     )
