@@ -197,6 +197,8 @@ PUBLISHED_TABLES = [
     "segment_rules",
     "segment_history",
     "segment_transitions",
+    "segment_model_selection",
+    "segment_lineage",
 ]
 
 
