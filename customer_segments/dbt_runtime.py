@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from customer_segments.explain.rules import RULE_COLUMNS as EXTRACTED_RULE_COLUMNS
 from customer_segments.model.registry import REGISTRY_COLUMNS, latest_model, registry_frame
 from customer_segments.model.segment_model import fit_segment_model
 
@@ -104,19 +105,7 @@ PROFILE_FEATURES = [
     "activity_trend",
 ]
 
-RULE_COLUMNS = [
-    "model_version",
-    "rule_id",
-    "segment_id",
-    "rule_text",
-    "rule_sql",
-    "n_customers",
-    "support",
-    "precision",
-    "recall",
-    "depth",
-    "tree_fidelity",
-]
+RULE_COLUMNS = ["model_version", *EXTRACTED_RULE_COLUMNS, "tree_fidelity"]
 
 
 def explain_segments(

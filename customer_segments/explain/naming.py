@@ -20,6 +20,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from customer_segments.explain.rules import aligned_labels
+from customer_segments.model.preprocess import numeric_column
 
 NAME_COLUMNS = ("segment_id", "segment_name", "segment_description", "name_source")
 SHRINK = 0.25  # scores use log((value + SHRINK * pop) / ((1 + SHRINK) * pop)): zero -> log(0.2)
@@ -131,15 +132,7 @@ FEATURE_LABELS: dict[str, tuple[str, str]] = {
 
 def _numeric(frame: pd.DataFrame, feature: str) -> pd.Series:
     """Return a feature column as float64 with NaN for null; ValueError if missing/non-numeric."""
-    if feature not in frame.columns:
-        raise ValueError(
-            f"feature column {feature!r} is missing from the frame "
-            f"(columns: {', '.join(map(str, frame.columns))})"
-        )
-    column = frame[feature]
-    if not pd.api.types.is_numeric_dtype(column.dtype):
-        raise ValueError(f"feature column {feature!r} is not numeric (dtype {column.dtype})")
-    return pd.Series(column.to_numpy(dtype="float64", na_value=np.nan), index=frame.index)
+    return pd.Series(numeric_column(frame, feature), index=frame.index)
 
 
 def build_profile(frame: pd.DataFrame, segment: pd.Series, features: list[str]) -> pd.DataFrame:

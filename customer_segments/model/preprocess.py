@@ -61,7 +61,7 @@ def invert_transform(values: np.ndarray, name: str) -> np.ndarray:
     raise ValueError(f"unknown transform {name!r}; expected one of {', '.join(TRANSFORMS)}")
 
 
-def _numeric_column(frame: pd.DataFrame, feature: str) -> np.ndarray:
+def numeric_column(frame: pd.DataFrame, feature: str) -> np.ndarray:
     """Return a feature column as float64 with NaN for null; ValueError if missing/non-numeric."""
     if feature not in frame.columns:
         raise ValueError(
@@ -99,7 +99,7 @@ def fit_preprocessor(
         key: [] for key in ("transform", "fill_value", "lower", "upper", "center", "scale")
     }
     for feature in features:
-        raw = _numeric_column(frame, feature)
+        raw = numeric_column(frame, feature)
         if np.isinf(raw).any():
             raise ValueError(f"feature column {feature!r} holds infinite values")
         present = raw[~np.isnan(raw)]
@@ -136,7 +136,7 @@ def transform(frame: pd.DataFrame, prep: dict) -> np.ndarray:
     features = prep["features"]
     out = np.empty((len(frame), len(features)), dtype="float64")
     for j, feature in enumerate(features):
-        raw = _numeric_column(frame, feature)
+        raw = numeric_column(frame, feature)
         filled = np.where(np.isnan(raw), prep["fill_value"][j], raw)
         transformed = apply_transform(filled, prep["transform"][j])
         clipped = np.clip(transformed, prep["lower"][j], prep["upper"][j])

@@ -8,6 +8,7 @@ import pandas as pd
 from customer_segments.model.drift import feature_reference
 from customer_segments.model.scoring import scoring_spec
 from customer_segments.model.segment_model import SegmentModel
+from customer_segments.model.selection import CANDIDATE_COLUMNS
 
 REGISTRY_COLUMNS = [
     "model_version",
@@ -27,17 +28,7 @@ REGISTRY_COLUMNS = [
 
 SELECTION_COLUMNS = [
     "model_version",
-    "k",
-    "covariance_type",
-    "bic",
-    "aic",
-    "log_likelihood",
-    "silhouette",
-    "converged",
-    "n_iter",
-    "smallest_share",
-    "reg_covar",
-    "rejected_reason",
+    *(column for column in CANDIDATE_COLUMNS if column != "chosen"),
     "is_chosen",
 ]
 
