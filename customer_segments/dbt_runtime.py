@@ -105,6 +105,8 @@ PROFILE_FEATURES = [
     "activity_trend",
 ]
 
+SIGNED_FEATURES = {"activity_trend"}
+
 RULE_COLUMNS = ["model_version", *EXTRACTED_RULE_COLUMNS, "tree_fidelity"]
 
 
@@ -162,10 +164,14 @@ def name_segments_for_build(
     """Name every segment of the scored fit sample, keeping names already given to its ids."""
     from customer_segments.explain.naming import build_profile, name_segments
 
+    # Names and descriptions compare segment to population as ratios; a signed measure centred
+    # near zero (activity_trend, -1..1) gives meaningless ratios, so it is left out here.
     features = [
         feature
         for feature in PROFILE_FEATURES
-        if feature in sample.columns and sample[feature].notna().any()
+        if feature not in SIGNED_FEATURES
+        and feature in sample.columns
+        and sample[feature].notna().any()
     ]
     profile = build_profile(sample, sample["top_segment_id"], features)
     names = name_segments(profile, previous_names=previous_names, overrides=overrides)
