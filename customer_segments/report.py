@@ -33,7 +33,7 @@ REQUIRED_TABLES = (
     "segment_model_selection",
     "segment_lineage",
 )
-# Colour-blind-friendly categorical palette; a segment's colour depends on its id only.
+# Ten well-separated categorical colours; a segment's colour depends on its id only.
 SEGMENT_PALETTE = (
     "#4e79a7",
     "#f28e2b",
@@ -56,10 +56,11 @@ LIFT_STOPS = (
 )
 LIFT_LOG2_LIMIT = 3.0
 NULL_GREY = "#d9d9d9"
+# Covariance types are not segments: darker lines, told apart by their dash pattern too.
 COVARIANCE_STYLES = (
     ("#37474f", ""),
-    ("#c0622f", "7 4"),
-    ("#6a51a3", "2 3"),
+    ("#7a4fa3", "7 4"),
+    ("#a05a2c", "2 3"),
     ("#1b7837", "9 3 2 3"),
 )
 MINUS = "\u2212"
@@ -229,12 +230,12 @@ def load_report_data(database: Path) -> ReportData:
 
 
 def _is_missing(value: Any) -> bool:
-    """True for None and NaN."""
+    """Tell whether a value is None or NaN."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _data_value(value: Any) -> str:
-    """The exact value for a data-value attribute (floats round-trip through repr)."""
+    """Format the exact value for a data-value attribute (floats round-trip via repr)."""
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, date):
@@ -248,12 +249,12 @@ def _minus(text: str) -> str:
 
 
 def format_int(value: int) -> str:
-    """An integer with thousands separators, e.g. 4,730."""
+    """Format an integer with thousands separators, e.g. 4,730."""
     return _minus(f"{int(value):,}")
 
 
 def format_percent(share: float, digits: int = 1) -> str:
-    """A share as a percentage, e.g. 0.3042 -> 30.4%; tiny non-zero shares keep 2 digits."""
+    """Format a share as a percentage, e.g. 0.3042 -> 30.4% (tiny non-zero shares: 2 digits)."""
     text = f"{share * 100:.{digits}f}"
     if float(text) == 0 and share != 0:
         text = f"{share * 100:.2g}"
@@ -261,7 +262,7 @@ def format_percent(share: float, digits: int = 1) -> str:
 
 
 def format_lift(lift: Any) -> str:
-    """A lift as a multiplier, e.g. 2.50×; n/a when missing."""
+    """Format a lift as a multiplier, e.g. 2.50×; n/a when missing."""
     if _is_missing(lift):
         return "n/a"
     if lift == 0:
@@ -271,12 +272,12 @@ def format_lift(lift: Any) -> str:
 
 
 def format_month(day: date) -> str:
-    """A month label, e.g. Jun 2025."""
+    """Format a month label, e.g. Jun 2025."""
     return day.strftime("%b %Y")
 
 
 def format_axis_number(value: float, step: float) -> str:
-    """An axis tick label, in thousands (k) when the step is at least 1,000."""
+    """Format an axis tick label, in thousands (k) when the step is at least 1,000."""
     if step >= 1000:
         return _minus(f"{value / 1000:,.{_decimals(step / 1000)}f}k")
     return _minus(f"{value:,.{_decimals(step)}f}")
@@ -291,18 +292,18 @@ def _decimals(step: float) -> int:
 
 
 def segment_colour(segment_id: int) -> str:
-    """The fixed colour of a segment id (the same in every chart and every report)."""
+    """Return the fixed colour of a segment id (the same in every chart and report)."""
     return SEGMENT_PALETTE[(int(segment_id) - 1) % len(SEGMENT_PALETTE)]
 
 
 def feature_label(column: str) -> str:
-    """A readable feature name from a lift_<feature> column, e.g. Orders 90d -> Orders (90 days)."""
+    """Turn a lift_<feature> column into a readable name, e.g. Orders (90d)."""
     words = column.removeprefix("lift_").split("_")
     for index, word in enumerate(words):
         if word[:-1].isdigit() and word.endswith("d"):
-            words[index] = f"({word[:-1]} days)"
+            words[index] = f"({word})"
         elif word == "avg":
-            words[index] = "average"
+            words[index] = "avg."
     text = " ".join(words)
     return text[:1].upper() + text[1:]
 
@@ -320,7 +321,7 @@ def _mix(low: str, high: str, fraction: float) -> str:
 
 
 def lift_colour(lift: Any) -> str | None:
-    """Cell colour on the diverging log scale around 1.0; None when not on the scale."""
+    """Return the cell colour on the diverging log scale around 1.0; None when off the scale."""
     if _is_missing(lift):
         return NULL_GREY
     if lift < 0:
@@ -341,7 +342,7 @@ def _text_colour(background: str) -> str:
 
 
 def _nice_step(span: float, target_ticks: int = 5) -> float:
-    """A round tick step (1, 2, 2.5 or 5 × a power of ten) for an axis span."""
+    """Pick a round tick step (1, 2, 2.5 or 5 × a power of ten) for an axis span."""
     if span <= 0:
         return 1.0
     raw = span / target_ticks
@@ -353,7 +354,7 @@ def _nice_step(span: float, target_ticks: int = 5) -> float:
 
 
 def _f(value: float) -> str:
-    """A compact SVG coordinate."""
+    """Format a compact SVG coordinate."""
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
@@ -363,12 +364,12 @@ def _text_width(text: str, font_size: float) -> float:
 
 
 def _swatch(segment_id: int) -> str:
-    """A small coloured square for a segment."""
+    """Draw a small coloured square for a segment."""
     return f'<span class="swatch" style="background:{segment_colour(segment_id)}"></span>'
 
 
 def _segment_label(data: ReportData, segment_id: Any) -> str:
-    """A segment's swatch and escaped name."""
+    """Render a segment's swatch and escaped name."""
     if _is_missing(segment_id):
         return "—"
     segment_id = int(segment_id)
@@ -380,7 +381,7 @@ def _segment_label(data: ReportData, segment_id: Any) -> str:
 
 
 def _header(data: ReportData) -> str:
-    """Title, as-of date, model version and number of customers."""
+    """Render the title, as-of date, model version and number of customers."""
     as_of = data.as_of_date.isoformat() if data.as_of_date else "n/a"
     n_segments = len(data.profiles)
     return f"""
@@ -398,7 +399,7 @@ def _header(data: ReportData) -> str:
 
 
 def _sizes_section(data: ReportData) -> str:
-    """A horizontal bar per segment: name, customers, share and description."""
+    """Render a horizontal bar per segment: name, customers, share and description."""
     rows = sorted(data.profiles, key=lambda row: (-int(row["n_customers"]), int(row["segment_id"])))
     largest = max((float(row["customer_share"]) for row in rows), default=0.0) or 1.0
     parts = []
@@ -411,8 +412,8 @@ def _sizes_section(data: ReportData) -> str:
             f"""
   <div class="size-row" data-segment-id="{segment_id}" data-n-customers="{n_customers}">
     <div class="size-name">{_segment_label(data, segment_id)}</div>
-    <svg class="size-bar" viewBox="0 0 1000 22" preserveAspectRatio="none" aria-hidden="true">\
-<rect x="0" y="0" width="{_f(width)}" height="22" rx="3" fill="{segment_colour(segment_id)}"/>\
+    <svg class="size-bar" viewBox="0 0 1000 18" preserveAspectRatio="none" aria-hidden="true">\
+<rect x="0" y="0" width="{_f(width)}" height="18" rx="3" fill="{segment_colour(segment_id)}"/>\
 </svg>
     <div class="size-n"><span class="n-customers" data-value="{n_customers}">\
 {format_int(n_customers)}</span> customers</div>
@@ -431,7 +432,7 @@ def _sizes_section(data: ReportData) -> str:
 
 
 def _heatmap_section(data: ReportData) -> str:
-    """A table of each feature's lift per segment, shaded on a diverging log scale."""
+    """Render each feature's lift per segment, shaded on a diverging log scale."""
     segments = [int(row["segment_id"]) for row in data.profiles]
     head = "".join(
         f'<th scope="col" class="seg-col">{_segment_label(data, segment_id)}</th>'
@@ -439,17 +440,22 @@ def _heatmap_section(data: ReportData) -> str:
     )
     body = []
     for column in data.lift_columns:
+        # A negative lift means the feature is signed (segment averages on both sides of zero):
+        # a ratio to its average is not on the scale, so the whole row is left uncoloured.
+        signed = any(
+            not _is_missing(row[column]) and float(row[column]) < 0 for row in data.profiles
+        )
         cells = []
         for row in data.profiles:
             lift = row[column]
-            colour = lift_colour(lift)
+            colour = None if signed and not _is_missing(lift) else lift_colour(lift)
             attributes = (
                 f'data-segment-id="{int(row["segment_id"])}" data-feature="{escape(column)}"'
             )
             if not _is_missing(lift):
                 attributes += f' data-value="{_data_value(float(lift))}"'
             if colour is None:
-                cells.append(f'<td class="lift negative" {attributes}>{format_lift(lift)}</td>')
+                cells.append(f'<td class="lift signed" {attributes}>{format_lift(lift)}</td>')
             else:
                 cells.append(
                     f'<td class="lift{" null" if _is_missing(lift) else ""}" {attributes} '
@@ -469,22 +475,24 @@ def _heatmap_section(data: ReportData) -> str:
     return f"""
 <section id="lift-heatmap">
   <h2>What sets each segment apart</h2>
-  <p class="note">Lift = segment average ÷ overall average. Red: higher than average,
-    blue: lower (log scale, capped at ⅛× and 8×).</p>
+  <p class="note">Lift = segment average ÷ overall average: red above, blue below
+    (log scale).</p>
   <table class="heatmap">
     <thead><tr><th scope="col" class="feature-col">Feature</th>{head}</tr></thead>
     <tbody>{"".join(body)}</tbody>
   </table>
   <div class="legend">{legend}
-    <span class="legend-step null">n/a</span><span class="legend-label">no data</span>
-    <span class="legend-step negative">−×</span><span class="legend-label">negative: the
-      averages have opposite signs</span>
+    <span class="legend-group"><span class="legend-step null">n/a</span>
+      <span class="legend-label">no data</span></span>
+    <span class="legend-group"><span class="legend-step signed">−×</span>
+      <span class="legend-label">signed feature: a ratio to its average is not meaningful</span>
+    </span>
   </div>
 </section>"""
 
 
 def _rules_section(data: ReportData) -> str:
-    """The rules table and the tree fidelity."""
+    """Render the rules table and the tree fidelity."""
     rows = []
     for rule in data.rules:
         rule_id = str(rule["rule_id"])
@@ -512,14 +520,14 @@ def _rules_section(data: ReportData) -> str:
 <section id="segment-rules">
   <h2>Rules that explain the segments</h2>
   <p class="note">Each customer matches exactly one rule. Support: share of the fit sample the
-    rule covers; precision: share of those customers who are in the rule's segment.</p>
+    rule covers; precision: share of those customers in the rule's segment. Tree fidelity: the
+    rules predict the model's segment for <strong>{fidelity}</strong> of the fit sample.</p>
   <table class="rules">
-    <thead><tr><th scope="col">Rule</th><th scope="col">Segment</th><th scope="col">Condition</th>
-      <th scope="col" class="num">Support</th><th scope="col" class="num">Precision</th></tr></thead>
+    <thead><tr><th scope="col">Rule</th><th scope="col">Segment</th>
+      <th scope="col">Condition</th><th scope="col" class="num">Support</th>
+      <th scope="col" class="num">Precision</th></tr></thead>
     <tbody>{"".join(rows)}</tbody>
   </table>
-  <p class="callout">Tree fidelity: the rules predict the model's segment for
-    <strong>{fidelity}</strong> of the fit sample.</p>
 </section>"""
 
 
@@ -544,7 +552,7 @@ def _spread_labels(positions: list[float], gap: float, low: float, high: float) 
 
 
 def _history_section(data: ReportData) -> str:
-    """Segment share per history month as a stacked area chart."""
+    """Render the segment share per history month as a stacked area chart."""
     months = sorted({row["as_of_date"] for row in data.history})
     segments = sorted({int(row["segment_id"]) for row in data.history})
     if not months:
@@ -552,18 +560,18 @@ def _history_section(data: ReportData) -> str:
     shares = {
         (row["as_of_date"], int(row["segment_id"])): float(row["share"]) for row in data.history
     }
-    width, height = 1120, 330
-    left, right, top, bottom = 52, 230, 14, 40
+    width, height = 1110, 260
+    left, right, top, bottom = 52, 230, 12, 34
     plot_width, plot_height = width - left - right, height - top - bottom
 
     def x_of(index: int) -> float:
-        """The x coordinate of a month."""
+        """Return the x coordinate of a month."""
         if len(months) == 1:
             return left + plot_width / 2
         return left + plot_width * index / (len(months) - 1)
 
     def y_of(share: float) -> float:
-        """The y coordinate of a cumulative share."""
+        """Return the y coordinate of a cumulative share."""
         return top + plot_height * (1 - share)
 
     parts = []
@@ -598,7 +606,7 @@ def _history_section(data: ReportData) -> str:
             f"{tick * 100:.0f}%</text>"
         )
     spacing = plot_width / max(len(months) - 1, 1)
-    step = max(1, math.ceil((_text_width("Mmm 0000", 12) + 12) / spacing))
+    step = max(1, math.ceil((_text_width("Mmm 0000", 11) + 10) / spacing))
     for index, month in enumerate(months):
         x = x_of(index)
         parts.append(
@@ -607,11 +615,8 @@ def _history_section(data: ReportData) -> str:
         )
         from_end = len(months) - 1 - index
         if from_end % step == 0:
-            anchor = "middle"
-            if index == 0 and len(months) > 1:
-                anchor = "start"
             parts.append(
-                f'<text x="{_f(x)}" y="{top + plot_height + 20}" text-anchor="{anchor}" '
+                f'<text x="{_f(x)}" y="{top + plot_height + 20}" text-anchor="middle" '
                 f'class="tick">{escape(format_month(month))}</text>'
             )
     centres = [y_of((low + high) / 2) for _, low, high in last_bands]
@@ -644,7 +649,7 @@ def _history_section(data: ReportData) -> str:
 
 
 def _transitions_section(data: ReportData) -> str:
-    """The from × to matrix of the last month pair, rate as % and shaded."""
+    """Render the from × to matrix of the last month pair, rate as % and shaded."""
     if not data.transitions:
         return '<section id="transitions"><h2>Movement</h2><p>No transitions.</p></section>'
     first = data.transitions[0]
@@ -668,8 +673,9 @@ def _transitions_section(data: ReportData) -> str:
             rate = float(cell["transition_rate"])
             colour = _mix("#f4f6f8", "#08306b", math.sqrt(max(0.0, min(1.0, rate))))
             diagonal = " same" if from_id == to_id else ""
+            style = f"background:{colour};color:{_text_colour(colour)}"
             row_cells.append(
-                f'<td class="rate{diagonal}" style="background:{colour};color:{_text_colour(colour)}"'
+                f'<td class="rate{diagonal}" style="{style}"'
                 f' data-from-segment-id="{from_id}" data-to-segment-id="{to_id}"'
                 f' data-value="{_data_value(rate)}">{format_percent(rate)}'
                 f'<span class="rate-n">{format_int(int(cell["n_customers"]))}</span></td>'
@@ -682,7 +688,7 @@ def _transitions_section(data: ReportData) -> str:
   <h2>Movement between segments</h2>
   <p class="note">From <strong>{escape(first["from_as_of_date"].isoformat())}</strong> (rows) to
     <strong>{escape(first["to_as_of_date"].isoformat())}</strong> (columns): share of each row's
-    customers, with the number of customers. Darker = larger share (square-root scale).</p>
+    customers, and how many; darker is larger.</p>
   <table class="matrix">
     <thead><tr><th scope="col" class="corner">from ↓ · to →</th>{head}</tr></thead>
     <tbody>{"".join(body)}</tbody>
@@ -690,29 +696,60 @@ def _transitions_section(data: ReportData) -> str:
 </section>"""
 
 
+def _place_label(
+    label: str,
+    anchor_point: tuple[float, float],
+    obstacles: list[tuple[float, float]],
+    bounds: tuple[float, float, float, float],
+) -> tuple[float, float, str]:
+    """Pick a spot for a 12px label near a point that covers no line or marker."""
+    x, y = anchor_point
+    width = _text_width(label, 12) + 6
+    options = [
+        (x + 14, y + 26, "start"),
+        (x - 14, y + 26, "end"),
+        (x + 14, y - 14, "start"),
+        (x - 14, y - 14, "end"),
+        (x, y + 30, "middle"),
+        (x, y - 18, "middle"),
+    ]
+    for label_x, label_y, anchor in options:
+        x0 = {"start": label_x, "end": label_x - width, "middle": label_x - width / 2}[anchor]
+        box = (x0 - 3, label_y - 14, x0 + width + 3, label_y + 5)
+        inside = bounds[0] <= box[0] and box[2] <= bounds[2] and bounds[1] <= box[1]
+        inside = inside and box[3] <= bounds[3]
+        clear = not any(
+            box[0] - 6 <= px <= box[2] + 6 and box[1] - 6 <= py <= box[3] + 6
+            for px, py in obstacles
+        )
+        if inside and clear:
+            return label_x, label_y, anchor
+    return options[0]
+
+
 def _bic_chart(data: ReportData) -> str:
-    """BIC over k for each covariance type; chosen point ringed, rejected candidates hollow."""
+    """Draw BIC over k per covariance type; the chosen point ringed, rejected ones hollow."""
     rows = [row for row in data.selection if not _is_missing(row["bic"])]
     if not rows:
         return "<p>No model selection recorded for this model version.</p>"
-    width, height = 540, 300
+    width, height = 500, 272
     left, right, top, bottom = 66, 18, 18, 46
     plot_width, plot_height = width - left - right, height - top - bottom
     ks = sorted({int(row["k"]) for row in rows})
     bics = [float(row["bic"]) for row in rows]
-    step = _nice_step(max(bics) - min(bics))
+    step = _nice_step(max(bics) - min(bics), 6)
     low, high = math.floor(min(bics) / step) * step, math.ceil(max(bics) / step) * step
     if high == low:
         low, high = low - step, high + step
 
     def x_of(k: int) -> float:
-        """The x coordinate of k."""
+        """Return the x coordinate of k."""
         if len(ks) == 1:
             return left + plot_width / 2
         return left + plot_width * (k - ks[0]) / (ks[-1] - ks[0])
 
     def y_of(bic: float) -> float:
-        """The y coordinate of a BIC value."""
+        """Return the y coordinate of a BIC value."""
         return top + plot_height * (high - bic) / (high - low)
 
     parts = []
@@ -728,19 +765,34 @@ def _bic_chart(data: ReportData) -> str:
     for k in ks:
         x = x_of(k)
         parts.append(
-            f'<line x1="{_f(x)}" y1="{top + plot_height}" x2="{_f(x)}" y2="{top + plot_height + 5}" '
-            f'class="axis"/><text x="{_f(x)}" y="{top + plot_height + 19}" text-anchor="middle" '
+            f'<line x1="{_f(x)}" y1="{top + plot_height}" x2="{_f(x)}" '
+            f'y2="{top + plot_height + 5}" class="axis"/>'
+            f'<text x="{_f(x)}" y="{top + plot_height + 19}" text-anchor="middle" '
             f'class="tick">{k}</text>'
         )
     parts.append(
         f'<line x1="{left}" y1="{top + plot_height}" x2="{left + plot_width}" '
         f'y2="{top + plot_height}" class="axis"/>'
-        f'<text x="{left + plot_width / 2}" y="{height - 6}" text-anchor="middle" class="axis-label">'
+        f'<text x="{left + plot_width / 2}" y="{height - 6}" text-anchor="middle" '
+        'class="axis-label">'
         "k (number of segments)</text>"
         f'<text x="14" y="{top + plot_height / 2}" text-anchor="middle" class="axis-label" '
         f'transform="rotate(-90 14 {top + plot_height / 2})">BIC (lower is better)</text>'
     )
     covariance_types = sorted({str(row["covariance_type"]) for row in rows})
+    obstacles = []
+    for covariance in covariance_types:
+        series = sorted(
+            (row for row in rows if str(row["covariance_type"]) == covariance),
+            key=lambda row: int(row["k"]),
+        )
+        coordinates = [(x_of(int(row["k"])), y_of(float(row["bic"]))) for row in series]
+        obstacles += coordinates
+        for (x1, y1), (x2, y2) in zip(coordinates, coordinates[1:]):
+            steps = max(1, int(math.hypot(x2 - x1, y2 - y1) / 3))
+            obstacles += [
+                (x1 + (x2 - x1) * i / steps, y1 + (y2 - y1) * i / steps) for i in range(steps)
+            ]
     legend = []
     chosen_parts = []
     for index, covariance in enumerate(covariance_types):
@@ -773,11 +825,9 @@ def _bic_chart(data: ReportData) -> str:
             )
             if row["is_chosen"]:
                 label = f"chosen: k = {int(row['k'])}"
-                label_x = x + 12
-                anchor = "start"
-                if label_x + _text_width(label, 12) > left + plot_width:
-                    label_x, anchor = x - 12, "end"
-                label_y = y - 12 if y - 12 > top + 10 else y + 22
+                label_x, label_y, anchor = _place_label(
+                    label, (x, y), obstacles, (left, top, left + plot_width, top + plot_height)
+                )
                 chosen_parts.append(
                     f'<circle cx="{_f(x)}" cy="{_f(y)}" r="9.5" fill="none" stroke="#111111" '
                     f'stroke-width="2" class="chosen-marker"/>'
@@ -809,7 +859,7 @@ def _bic_chart(data: ReportData) -> str:
 
 
 def _model_section(data: ReportData) -> str:
-    """Chosen k and covariance, the BIC curve and the candidates."""
+    """Render the chosen k and covariance, the BIC curve and the candidates."""
     chosen = [row for row in data.selection if row["is_chosen"]]
     if chosen:
         best = chosen[0]
@@ -822,8 +872,28 @@ def _model_section(data: ReportData) -> str:
     else:
         summary = "no candidate is marked as chosen"
     rejected = [row for row in data.selection if not _is_missing(row["rejected_reason"])]
+    half = math.ceil(len(rejected) / 2) if len(rejected) > 5 else len(rejected)
+    rejected_tables = []
+    for chunk in (rejected[:half], rejected[half:]):
+        if not chunk:
+            continue
+        rejected_rows = "".join(
+            f'<tr><td class="candidate-name">{escape(str(row["covariance_type"]))}, k = '
+            f"{int(row['k'])}</td><td>{escape(str(row['rejected_reason']))}</td></tr>"
+            for row in chunk
+        )
+        rejected_tables.append(
+            f"""<table class="candidates">
+        <thead><tr><th scope="col">Candidate</th><th scope="col">Why it was rejected</th></tr>
+        </thead><tbody>{rejected_rows}</tbody></table>"""
+        )
+    rejected_table = (
+        f'<div class="split-2">{"".join(rejected_tables)}</div>'
+        if rejected
+        else "<p>No candidate was rejected.</p>"
+    )
     candidates = "".join(
-        f'<tr><td class="num">{int(row["k"])}</td><td>{escape(str(row["covariance_type"]))}</td>'
+        f'<tr><td>{escape(str(row["covariance_type"]))}</td><td class="num">{int(row["k"])}</td>'
         f'<td class="num">{format_int(round(float(row["bic"])))}</td>'
         f'<td class="num">{format_percent(float(row["smallest_share"]))}</td>'
         f"<td>{'chosen' if row['is_chosen'] else escape(str(row['rejected_reason'] or 'eligible'))}"
@@ -831,40 +901,54 @@ def _model_section(data: ReportData) -> str:
         for row in data.selection
         if not _is_missing(row["bic"])
     )
+    n_eligible = len(data.selection) - len(rejected)
     return f"""
 <section id="model-quality">
   <h2>Model quality</h2>
-  <p class="callout">Chosen: <strong>{summary}</strong>, the lowest BIC among
-    {len(data.selection) - len(rejected)} eligible of {len(data.selection)} candidates.</p>
-  {_bic_chart(data)}
-  <details>
-    <summary>All {len(data.selection)} candidates</summary>
-    <table class="candidates">
-      <thead><tr><th scope="col" class="num">k</th><th scope="col">Covariance</th>
-        <th scope="col" class="num">BIC</th><th scope="col" class="num">Smallest segment</th>
-        <th scope="col">Status</th></tr></thead>
-      <tbody>{candidates}</tbody>
-    </table>
-  </details>
+  <div class="model-grid">
+    <div>{_bic_chart(data)}</div>
+    <div>
+      <p class="callout first">Chosen: <strong>{summary}</strong>, the lowest BIC among the
+        {n_eligible} eligible of {len(data.selection)} candidates (k × covariance type).</p>
+      <h3>Rejected candidates</h3>
+      {rejected_table}
+      <details>
+        <summary>All {len(data.selection)} candidates with BIC and smallest segment</summary>
+        <table class="candidates">
+          <thead><tr><th scope="col">Covariance</th><th scope="col" class="num">k</th>
+            <th scope="col" class="num">BIC</th><th scope="col" class="num">Smallest segment</th>
+            <th scope="col">Status</th></tr></thead>
+          <tbody>{candidates}</tbody>
+        </table>
+      </details>
+    </div>
+  </div>
 </section>"""
 
 
 def _format_distance(distance: Any) -> str:
-    """A lineage distance with three decimals, or a dash when missing."""
+    """Format a lineage distance with three decimals, or a dash when missing."""
     return "—" if _is_missing(distance) else f"{float(distance):.3f}"
 
 
 def _lineage_section(data: ReportData) -> str:
-    """Lineage events of the report's model version."""
+    """Render the lineage events of the report's model version."""
     rows = "".join(
-        f'<tr data-segment-id="{int(row["segment_id"])}"><td>{_segment_label(data, row["segment_id"])}'
-        f"</td><td>{escape(str(row['event']).replace('_', ' '))}</td>"
+        f'<tr data-segment-id="{int(row["segment_id"])}">'
+        f"<td>{_segment_label(data, row['segment_id'])}</td>"
+        f"<td>{escape(str(row['event']).replace('_', ' '))}</td>"
         f"<td>{_segment_label(data, row['related_segment_id'])}</td>"
         f'<td class="num">{_format_distance(row["distance"])}</td>'
         "</tr>"
         for row in data.lineage
     )
-    previous = sorted({str(row["previous_model_version"]) for row in data.lineage} - {"None"})
+    previous = sorted(
+        {
+            str(row["previous_model_version"])
+            for row in data.lineage
+            if not _is_missing(row["previous_model_version"])
+        }
+    )
     origin = (
         "refit of <code>"
         + "</code>, <code>".join(escape(version) for version in previous)
@@ -891,8 +975,8 @@ def _lineage_section(data: ReportData) -> str:
     return f"""
 <section id="model-lineage">
   <h2>Model lineage</h2>
-  <p class="note"><code>{escape(data.model_version)}</code>: {origin}. Distance between matched
-    segment centres, in standardized units.</p>
+  <p class="note"><code>{escape(data.model_version)}</code>: {origin}. Distance: between
+    matched segment centres (standardized).</p>
   {table}
   {newer}
 </section>"""
@@ -902,13 +986,18 @@ STYLE = f"""
 *, *::before, *::after {{ box-sizing: border-box; }}
 body {{ margin: 0; background: #f3f5f7; color: #1d2329; font-family: {FONT_STACK};
   font-size: 14px; line-height: 1.45; }}
-main {{ max-width: 1200px; margin: 0 auto; padding: 20px 24px 32px; }}
+main {{ max-width: 1200px; margin: 0 auto; padding: 18px 24px 24px; }}
 h1 {{ font-size: 26px; margin: 0 0 8px; }}
 h2 {{ font-size: 18px; margin: 0 0 4px; }}
 section {{ background: #ffffff; border: 1px solid #dde2e7; border-radius: 8px;
-  padding: 16px 20px; margin-top: 16px; }}
-.grid-2 {{ display: grid; grid-template-columns: 1fr 1fr; gap: 16px; align-items: start; }}
-.grid-2 > section {{ margin-top: 16px; min-width: 0; }}
+  padding: 14px 20px 16px; margin-top: 14px; }}
+.grid-2 {{ display: grid; grid-template-columns: 1fr 1fr; gap: 14px; align-items: start; }}
+.grid-2 > section, .stack > section {{ margin-top: 14px; min-width: 0; }}
+.stack {{ min-width: 0; }}
+.model-grid {{ display: grid; grid-template-columns: 500px 1fr; gap: 24px; align-items: start;
+  margin-top: 8px; }}
+h3 {{ font-size: 14px; margin: 14px 0 4px; }}
+.callout.first {{ margin-top: 0; }}
 .note {{ color: #5a6570; margin: 0 0 12px; font-size: 13px; }}
 .callout {{ margin: 10px 0 0; }}
 .warning {{ margin: 10px 0 0; color: #8a3b00; }}
@@ -922,15 +1011,15 @@ code {{ font-family: "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, mon
 .swatch {{ display: inline-block; width: 11px; height: 11px; border-radius: 2px;
   margin-right: 6px; vertical-align: -1px; flex: none; }}
 .size-row {{ display: grid; grid-template-columns: 190px 1fr 150px 64px; column-gap: 14px;
-  align-items: center; padding: 7px 0; border-top: 1px solid #eef1f4; }}
+  align-items: center; padding: 5px 0; border-top: 1px solid #eef1f4; }}
 .size-row:first-of-type {{ border-top: none; }}
 .size-name {{ font-weight: 600; }}
-.size-bar {{ width: 100%; height: 22px; display: block; }}
+.size-bar {{ width: 100%; height: 18px; display: block; }}
 .size-n {{ text-align: right; color: #3a444e; font-variant-numeric: tabular-nums; }}
 .size-n span {{ font-weight: 600; color: #1d2329; }}
 .size-share {{ text-align: right; font-weight: 700; font-size: 15px;
   font-variant-numeric: tabular-nums; }}
-.size-desc {{ grid-column: 1 / -1; margin: 3px 0 0; color: #5a6570; font-size: 13px; }}
+.size-desc {{ grid-column: 1 / -1; margin: 1px 0 0; color: #5a6570; font-size: 13px; }}
 table {{ border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }}
 th, td {{ padding: 6px 8px; text-align: left; vertical-align: top; }}
 thead th {{ font-size: 12px; color: #5a6570; font-weight: 600; border-bottom: 1px solid #dde2e7;
@@ -938,23 +1027,27 @@ thead th {{ font-size: 12px; color: #5a6570; font-weight: 600; border-bottom: 1p
 tbody tr + tr > * {{ border-top: 1px solid #eef1f4; }}
 .num {{ text-align: right; white-space: nowrap; }}
 .heatmap {{ table-layout: fixed; }}
-.heatmap .feature-col {{ width: 34%; }}
-.heatmap tbody th {{ font-weight: 500; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; padding: 4px 8px; }}
-.heatmap .seg-col, .matrix .seg-col {{ text-align: center; font-size: 12px; line-height: 1.25; }}
+.heatmap .feature-col {{ width: 172px; padding-left: 0; }}
+.heatmap tbody th {{ font-weight: 500; font-size: 12.5px; padding: 2px 6px 2px 0;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+.heatmap .seg-col, .matrix .seg-col {{ text-align: center; font-size: 11.5px; font-weight: 500;
+  line-height: 1.25; padding: 4px 1px; overflow-wrap: break-word; }}
+.seg-col .swatch {{ display: block; margin: 0 auto 4px; }}
 .heatmap tbody tr + tr > *, .matrix tbody tr + tr > * {{ border-top: 2px solid #ffffff; }}
-.heatmap td.lift {{ text-align: center; padding: 4px 2px; font-size: 13px;
+.heatmap td.lift {{ text-align: center; padding: 2px 2px; font-size: 12.5px;
   border-left: 2px solid #ffffff; }}
 .lift.null, .legend-step.null {{ background: {NULL_GREY}; color: #4a545e; }}
-.lift.negative, .legend-step.negative {{ color: #1d2329; background: repeating-linear-gradient(
+.lift.signed, .legend-step.signed {{ color: #1d2329; background: repeating-linear-gradient(
   135deg, #ffffff 0 4px, #c9ced4 4px 6px); }}
 .legend {{ display: flex; flex-wrap: wrap; align-items: center; gap: 6px 4px; margin-top: 10px;
   font-size: 12px; color: #3a444e; }}
 .legend-step {{ display: inline-block; min-width: 34px; text-align: center; padding: 2px 4px;
   border-radius: 2px; }}
 .legend-label {{ margin: 0 10px 0 2px; }}
+.legend-group {{ display: inline-flex; align-items: center; gap: 4px; }}
 .legend-item {{ display: inline-flex; align-items: center; gap: 5px; margin-right: 14px; }}
 .rules td.rule-id {{ white-space: nowrap; }}
+.lineage td, .lineage th {{ padding: 4px 8px; }}
 .rules td.rule-segment {{ white-space: nowrap; }}
 .rules .rule-text {{ color: #2a333c; }}
 .chart {{ display: block; max-width: 100%; height: auto; font-family: {FONT_STACK}; }}
@@ -969,7 +1062,7 @@ tbody tr + tr > * {{ border-top: 1px solid #eef1f4; }}
 .chart .end-share {{ font-weight: 700; }}
 .chart .chosen-label {{ font-size: 12px; font-weight: 700; fill: #111111; }}
 .matrix {{ table-layout: fixed; }}
-.matrix .corner {{ width: 150px; font-weight: 500; }}
+.matrix .corner {{ width: 112px; font-weight: 500; }}
 .matrix tbody th {{ font-weight: 500; font-size: 12.5px; }}
 .matrix td.rate {{ text-align: center; font-size: 13px; font-weight: 600; padding: 6px 2px;
   border-left: 2px solid #ffffff; }}
@@ -978,17 +1071,22 @@ tbody tr + tr > * {{ border-top: 1px solid #eef1f4; }}
 .rate-n {{ display: block; font-size: 11px; font-weight: 400; opacity: .85; }}
 details {{ margin-top: 8px; font-size: 13px; }}
 summary {{ cursor: pointer; color: #3a444e; }}
-.candidates td, .candidates th {{ padding: 3px 8px; }}
-footer {{ color: #5a6570; font-size: 12px; margin-top: 16px; }}
+.candidates {{ font-size: 12px; }}
+.candidates td, .candidates th {{ padding: 2px 6px 2px 0; }}
+.candidate-name {{ white-space: nowrap; }}
+.split-2 {{ display: grid; grid-template-columns: 1fr 1fr; gap: 14px; align-items: start; }}
 """
 
 
 def render_report(data: ReportData) -> str:
-    """The whole HTML page for the report data."""
-    narrow = len(data.profiles) <= 6
-    heatmap_and_rules = _heatmap_section(data) + _rules_section(data)
-    if narrow:
-        heatmap_and_rules = f'<div class="grid-2">{heatmap_and_rules}</div>'
+    """Render the whole HTML page for the report data."""
+    movement = _transitions_section(data) + _lineage_section(data)
+    if len(data.profiles) <= 5:
+        lift_and_movement = (
+            f'<div class="grid-2">{_heatmap_section(data)}<div class="stack">{movement}</div></div>'
+        )
+    else:
+        lift_and_movement = _heatmap_section(data) + movement
     as_of = data.as_of_date.isoformat() if data.as_of_date else "n/a"
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -1002,15 +1100,10 @@ def render_report(data: ReportData) -> str:
 <main>
 {_header(data)}
 {_sizes_section(data)}
-{heatmap_and_rules}
+{_rules_section(data)}
+{lift_and_movement}
 {_history_section(data)}
-<div class="grid-2">
-{_transitions_section(data)}
 {_model_section(data)}
-</div>
-{_lineage_section(data)}
-<footer>Rendered by <code>python -m customer_segments.report</code> from the readers' DuckDB file;
-  every number comes from the published segment tables.</footer>
 </main>
 </body>
 </html>
@@ -1026,7 +1119,7 @@ def render_report_file(database: Path, out: Path) -> Path:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Command-line arguments."""
+    """Parse the command-line arguments."""
     parser = argparse.ArgumentParser(
         prog="python -m customer_segments.report",
         description="Render the self-contained HTML segment report from the readers' DuckDB file.",
