@@ -7,41 +7,189 @@ wall time and peak resident memory (ru_maxrss of the process and its children) a
 """
 
 import argparse
+import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-def measure(args: list[str], env: dict | None = None) -> dict:
-    """Run a command; return wall seconds, peak RSS in MiB (from wait4) and whether it passed."""
-    import tempfile
+def tree_rss_bytes(root: int) -> int:
+    """Return the summed resident memory of a process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * page
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
 
+
+def measure(args: list[str], env: dict | None = None) -> dict:
+    """Run a command; return wall seconds, peak memory in MiB and whether it passed.
+
+    Peak memory is the larger of the summed RSS of the whole process tree, sampled every 0.2 s
+    (dbt's Python models fit in worker processes), and the largest single process's peak RSS
+    from wait4 (which catches a spike shorter than the sampling interval).
+    """
+    import tempfile
+    import threading
+
+    peak_tree = 0
     with tempfile.TemporaryFile(mode="w+") as log:
         started = time.perf_counter()
         process = subprocess.Popen(
             args, cwd=REPO, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
         )
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak_tree
+            while not done.wait(0.2):
+                peak_tree = max(peak_tree, tree_rss_bytes(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
-        tail = log.read()[-2000:]
+        output = log.read()
     return {
         "seconds": seconds,
-        "peak_mib": usage.ru_maxrss / 1024,
+        "peak_mib": max(peak_tree / 2**20, usage.ru_maxrss / 1024),
         "ok": process.returncode == 0,
-        "tail": tail,
+        "tail": output[-2000:],
+        "output": output,
     }
 
 
-def run_size(customers: int, work: Path) -> dict:
-    """Generate one size and time the three contenders on it."""
+def dbt_build(work: Path, db: Path, data: Path, **dbt_vars) -> dict:
+    """Time one `dbt build` on the generated files; add per-layer times from run_results.json."""
+    variables = {
+        "orders_location": f"{data}/orders.parquet",
+        "customers_location": f"{data}/customers.parquet",
+        "events_location": f"{data}/events.parquet",
+        **dbt_vars,
+    }
+    target = work / f"target_{db.stem}"
+    result = measure(
+        [
+            str(BIN / "dbt"),
+            "build",
+            "--profiles-dir",
+            ".",
+            "--vars",
+            json.dumps(variables),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        env={"CUSTOMER_SEGMENTS_DB": str(db)},
+    )
+    result["layers"] = layer_times(target / "run_results.json")
+    return result
+
+
+def layer_times(run_results: Path) -> dict:
+    """Wall-clock span of each layer of a dbt build (first start to last end of its nodes)."""
+    if not run_results.exists():
+        return {}
+    results = json.loads(run_results.read_text())["results"]
+    layers = {
+        "feature layer (staging + features models)": lambda r: (
+            r["unique_id"].startswith("model.")
+            and any(
+                f".{prefix}" in r["unique_id"]
+                for prefix in ("stg_raw__", "int_as_of", "int_orders", "int_events", "feat_")
+            )
+        ),
+        "fit (segment_model_registry)": lambda r: r["unique_id"].endswith(
+            ".segment_model_registry"
+        ),
+        "scoring (int_segment_scores)": lambda r: r["unique_id"].endswith(".int_segment_scores"),
+        "all data tests (summed)": lambda r: r["unique_id"].startswith("test."),
+    }
+    times = {}
+    for name, member in layers.items():
+        chosen = [r for r in results if member(r)]
+        if not chosen:
+            continue
+        if name.endswith("(summed)"):
+            times[name] = (sum(r["execution_time"] for r in chosen), len(chosen))
+            continue
+        spans = [
+            (timing["started_at"], timing["completed_at"])
+            for r in chosen
+            for timing in r["timing"]
+            if timing["name"] == "execute" and timing.get("started_at")
+        ]
+        started = min(datetime.fromisoformat(a.replace("Z", "+00:00")) for a, _ in spans)
+        ended = max(datetime.fromisoformat(b.replace("Z", "+00:00")) for _, b in spans)
+        times[name] = ((ended - started).total_seconds(), len(chosen))
+    return times
+
+
+def compare_with_floor(db: Path, floor_file: Path) -> str:
+    """Largest relative difference between our latest feature rows and the floor query's."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as connection:
+        ours = connection.sql(
+            "select * exclude (as_of_date, is_latest_as_of_date, has_engagement_data) "
+            "from feat_customer_features where is_latest_as_of_date order by customer_id"
+        ).df()
+        floor = connection.sql(
+            f"select * from read_parquet('{floor_file}') order by customer_id"
+        ).df()
+    if (
+        len(ours) != len(floor)
+        or not (ours["customer_id"].values == floor["customer_id"].values).all()
+    ):
+        return f"different customers: {len(ours)} rows vs the floor's {len(floor)}"
+    worst, where = 0.0, "-"
+    for column in floor.columns.drop("customer_id"):
+        a = ours[column].astype("float64").to_numpy()
+        b = floor[column].astype("float64").to_numpy()
+        if (np.isnan(a) != np.isnan(b)).any():
+            return f"{column}: nulls differ"
+        both = ~np.isnan(a)
+        gap = np.abs(a[both] - b[both]) / np.maximum(np.abs(b[both]), 1.0)
+        if gap.size and gap.max() > worst:
+            worst, where = float(gap.max()), column
+    return (
+        f"{len(ours):,} customers x {len(floor.columns) - 1} features equal, "
+        f"largest relative difference {worst:.1e} ({where})"
+    )
+
+
+def run_size(customers: int, work: Path, history: bool, daily: bool) -> tuple[dict, list[str]]:
+    """Generate one size and time the contenders on it; return results and notes."""
     data = work / f"data_{customers}"
     if not (data / "events.parquet").exists():
         subprocess.run(
@@ -61,30 +209,22 @@ def run_size(customers: int, work: Path) -> dict:
             check=True,
             cwd=REPO,
         )
-    results = {}
-    db = work / f"dbt_{customers}.duckdb"
     for leftover in work.glob(f"dbt_{customers}*"):
         if leftover.is_file():
             leftover.unlink()
-    dbt_vars = (
-        f"{{orders_location: '{data}/orders.parquet', customers_location: "
-        f"'{data}/customers.parquet', events_location: '{data}/events.parquet', history_months: 0}}"
-    )
-    results["dbt build (ours)"] = measure(
-        [
-            str(BIN / "dbt"),
-            "build",
-            "--profiles-dir",
-            ".",
-            "--vars",
-            dbt_vars,
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        env={"CUSTOMER_SEGMENTS_DB": str(db)},
-    )
+        elif leftover.is_dir():
+            shutil.rmtree(leftover)
+    results, notes = {}, []
+    db = work / f"dbt_{customers}.duckdb"
+    results["dbt build (ours)"] = dbt_build(work, db, data, history_months=0)
+    if daily:
+        results["dbt build, refit: false (daily run)"] = dbt_build(
+            work, db, data, history_months=0, refit=False
+        )
+    if history:
+        results["dbt build with 12 month-ends of history"] = dbt_build(
+            work, work / f"dbt_{customers}_history.duckdb", data, history_months=12
+        )
     results["notebook baseline"] = measure(
         [
             str(BIN / "python"),
@@ -95,8 +235,9 @@ def run_size(customers: int, work: Path) -> dict:
     )
     floor_sql = (REPO / "bench" / "floor_query.sql").read_text().replace("{data}", str(data))
     floor_file = work / f"floor_{customers}.sql"
+    floor_out = work / f"floor_{customers}.parquet"
     floor_file.write_text(
-        f"set memory_limit = '4GB';\ncopy ({floor_sql}) to '{work}/floor_{customers}.parquet';\n"
+        f"set memory_limit = '4GB';\nset threads = 2;\ncopy ({floor_sql}) to '{floor_out}';\n"
     )
     results["DuckDB floor query (features only)"] = measure(
         [
@@ -105,30 +246,53 @@ def run_size(customers: int, work: Path) -> dict:
             f"import duckdb; duckdb.connect().execute(open({str(floor_file)!r}).read())",
         ]
     )
-    return results
+    if results["dbt build (ours)"]["ok"] and results["DuckDB floor query (features only)"]["ok"]:
+        notes.append(f"floor check: {compare_with_floor(db, floor_out)}")
+    for name, result in results.items():
+        for layer, (seconds, nodes) in result.get("layers", {}).items():
+            notes.append(f"{name}: {layer} {seconds:.1f} s ({nodes} nodes)")
+    return results, notes
 
 
 def main() -> None:
     """Run every size and print (and write) the results table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--history-sizes",
+        type=int,
+        nargs="*",
+        default=[1_000_000],
+        help="sizes at which to also time a build with 12 month-ends of history",
+    )
+    parser.add_argument(
+        "--daily-sizes",
+        type=int,
+        nargs="*",
+        default=None,
+        help="sizes at which to also time a refit: false rebuild (default: every size)",
+    )
     parser.add_argument("--work", type=Path, default=REPO / "build" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "RESULTS.md")
     args = parser.parse_args()
+    daily_sizes = args.sizes if args.daily_sizes is None else args.daily_sizes
     args.work.mkdir(parents=True, exist_ok=True)
     lines = [
         "# Benchmark results",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-        f"Python {platform.python_version()}. Command: `python bench/run.py --sizes "
-        f"{' '.join(map(str, args.sizes))}`.",
+        f"Python {platform.python_version()}. "
+        f"Command: `python bench/run.py {' '.join(sys.argv[1:])}`.",
         "",
         "| customers | contender | wall s | peak MiB | ok | wall vs baseline | peak vs baseline |",
         "|---:|---|---:|---:|---|---:|---:|",
     ]
+    all_notes = []
     for size in args.sizes:
-        results = run_size(size, args.work)
+        results, notes = run_size(
+            size, args.work, history=size in args.history_sizes, daily=size in daily_sizes
+        )
         baseline = results["notebook baseline"]
         for name, result in results.items():
             ratio_wall = result["seconds"] / baseline["seconds"]
@@ -139,8 +303,11 @@ def main() -> None:
             )
             if not result["ok"]:
                 print(f"{name} at {size} failed:\n{result['tail']}", file=sys.stderr)
-        print("\n".join(lines[-3:]), flush=True)
-    text = "\n".join(lines) + "\n"
+        all_notes += [f"- {size:,}: {note}" for note in notes]
+        print("\n".join(lines[-len(results) :] + all_notes[-len(notes) :]), flush=True)
+    text = (
+        "\n".join([*lines, "", "Layers of our builds and the floor check:", "", *all_notes]) + "\n"
+    )
     print(text)
     args.out.write_text(text)
 

@@ -24,7 +24,8 @@ def parse_model_config(text: str | dict) -> dict:
     """Parse the segment-model config that dbt passes as JSON text (rendered from vars)."""
     config = json.loads(text) if isinstance(text, str) else dict(text)
     config["refit"] = _as_bool(config.get("refit", True))
-    for key in ("k_min", "k_max", "n_init", "seed", "fit_sample_size", "min_fit_customers"):
+    int_keys = ("k_min", "k_max", "n_init", "seed", "fit_sample_size", "min_fit_customers")
+    for key in (*int_keys, "screen_sample_size", "refine_top"):
         if key in config:
             config[key] = int(config[key])
     for key in ("min_segment_share", "match_threshold"):

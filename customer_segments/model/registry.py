@@ -119,6 +119,7 @@ def selection_frame(registry: pd.DataFrame) -> pd.DataFrame:
             "smallest_share": "float64",
             "reg_covar": "float64",
             "rejected_reason": "string",
+            "screening_bic": "float64",
             "is_chosen": "bool",
         }
     ).sort_values(["model_version", "k", "covariance_type"], ignore_index=True)

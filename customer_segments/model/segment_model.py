@@ -242,6 +242,8 @@ def fit_segment_model(
         min_share=float(config["min_segment_share"]),
         n_jobs=int(config.get("n_jobs", 2)),
         log=log,
+        screen_size=config.get("screen_sample_size"),
+        refine_top=int(config.get("refine_top", 3)),
     )
     mixture = selection.model
 

@@ -31,8 +31,10 @@ CANDIDATE_COLUMNS = [
     "smallest_share",
     "reg_covar",
     "rejected_reason",
+    "screening_bic",
     "chosen",
 ]
+SCREENED_OUT = "screened out"
 
 
 @dataclass
@@ -58,18 +60,37 @@ def condition_number(model: GaussianMixture) -> float:
     return float((eigenvalues.max(axis=1) / smallest).max())
 
 
-def _fit_gmm(X: np.ndarray, k: int, covariance_type: str, n_init: int, seed: int) -> tuple:
-    """Fit one mixture, raising reg_covar along REG_COVAR_STEPS on failure or ill-conditioning."""
+def _fit_gmm(
+    X: np.ndarray,
+    k: int,
+    covariance_type: str,
+    n_init: int,
+    seed: int,
+    start: GaussianMixture | None = None,
+) -> tuple:
+    """Fit one mixture, raising reg_covar along REG_COVAR_STEPS on failure or ill-conditioning.
+
+    With `start` (a mixture of the same shape, e.g. the screening fit), EM runs once from its
+    weights, means and precisions instead of from `n_init` k-means starts.
+    """
     started = time.perf_counter()
     model, error = None, ""
+    warm = {}
+    if start is not None:
+        warm = {
+            "n_init": 1,
+            "weights_init": start.weights_,
+            "means_init": start.means_,
+            "precisions_init": start.precisions_,
+        }
     for reg_covar in REG_COVAR_STEPS:
         candidate = GaussianMixture(
             n_components=k,
             covariance_type=covariance_type,
-            n_init=n_init,
             random_state=seed,
             reg_covar=reg_covar,
             max_iter=MAX_ITER,
+            **{"n_init": n_init, **warm},
         )
         try:
             with warnings.catch_warnings():
@@ -131,6 +152,61 @@ def _unfitted(reason: str) -> dict:
     }
 
 
+def _screen(
+    X: np.ndarray,
+    keys: list[tuple[int, str]],
+    screen_size: int,
+    n_init: int,
+    seed: int,
+    min_share: float,
+    n_jobs: int,
+    log: Callable[[str], None],
+) -> tuple[dict[tuple[int, str], float], dict[tuple[int, str], GaussianMixture]]:
+    """Fit every candidate (n_init starts) on a random subsample of `screen_size` rows.
+
+    Returns the BIC on the subsample of each candidate, and the fitted mixtures (the starts of
+    the refinement). A candidate that fails, or whose smallest segment is under `min_share` of
+    the subsample, gets an infinite BIC, so it is refined only when too few others are eligible.
+    """
+    started = time.perf_counter()
+    rows = np.sort(np.random.default_rng(seed).choice(X.shape[0], size=screen_size, replace=False))
+    X_screen = X[rows]
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_gmm)(X_screen, k, cov, n_init, seed) for k, cov in keys
+    )
+    scores, models = {}, {}
+    for (k, cov), (model, _, _) in zip(keys, jobs, strict=True):
+        if model is None:
+            scores[(k, cov)] = np.inf
+            continue
+        models[(k, cov)] = model
+        shares = np.bincount(model.predict(X_screen), minlength=k) / screen_size
+        too_small = k > 1 and shares.min() < min_share
+        scores[(k, cov)] = np.inf if too_small else float(model.bic(X_screen))
+    log(
+        f"segment fit: screened {len(keys)} candidates on {screen_size} rows "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
+    return scores, models
+
+
+def _finite_or_nan(value: float) -> float:
+    """Return value, or NaN for an infinite one (a screened candidate that was not eligible)."""
+    return value if np.isfinite(value) else np.nan
+
+
+def _best_screened(
+    screening_bic: dict[tuple[int, str], float], refine_top: int
+) -> set[tuple[int, str]]:
+    """Return the k=1 baselines plus the `refine_top` candidates with k > 1 of lowest BIC."""
+    baselines = {key for key in screening_bic if key[0] == 1}
+    ranked = sorted(
+        (key for key in screening_bic if key[0] > 1),
+        key=lambda key: (screening_bic[key], key[0], key[1]),
+    )
+    return baselines | set(ranked[:refine_top])
+
+
 def fit_candidates(
     X: np.ndarray,
     k_values: Sequence[int],
@@ -141,8 +217,17 @@ def fit_candidates(
     silhouette_sample: int = 2000,
     n_jobs: int = 2,
     log: Callable[[str], None] = print,
+    screen_size: int | None = None,
+    refine_top: int = 3,
 ) -> SelectionResult:
-    """Fit a mixture per (k, covariance type) plus a k=1 baseline; choose the lowest BIC."""
+    """Fit a mixture per (k, covariance type) plus a k=1 baseline; choose the lowest BIC.
+
+    With `screen_size` smaller than the number of rows, every candidate is first fitted (n_init
+    starts) on a random `screen_size`-row subsample; only the `refine_top` best eligible
+    candidates by that screening BIC, and the k=1 baselines, are then fitted on all rows, by EM
+    started from their screening fit. The others keep their screening BIC and the reason
+    "screened out".
+    """
     X = np.asarray(X, dtype="float64")
     if X.ndim != 2 or X.shape[0] < 2 or X.shape[1] < 1:
         raise ValueError(f"X must be a 2-d array with at least 2 rows and 1 column, got {X.shape}")
@@ -163,9 +248,6 @@ def fit_candidates(
     rng = np.random.default_rng(seed)
     subsample = np.sort(rng.choice(n_rows, size=min(n_rows, silhouette_sample), replace=False))
 
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_gmm)(X, k, cov, n_init, seed) for k, cov in to_fit
-    )
     fitted: dict[tuple[int, str], GaussianMixture] = {}
     by_key: dict[tuple[int, str], dict] = {}
     for k, cov in grid:
@@ -173,6 +255,25 @@ def fit_candidates(
             reason = f"k={k} exceeds the {n_distinct} distinct rows"
             log(f"segment fit: k={k} covariance={cov} skipped: {reason}")
             by_key[(k, cov)] = _unfitted(reason)
+    screening_bic: dict[tuple[int, str], float] = {}
+    starts: dict[tuple[int, str], GaussianMixture] = {}
+    if screen_size is not None and screen_size < n_rows and len(to_fit) > refine_top + 1:
+        screening_bic, starts = _screen(
+            X, to_fit, screen_size, n_init, seed, min_share, n_jobs, log
+        )
+        refined = _best_screened(screening_bic, refine_top)
+        for key in to_fit:
+            if key not in refined:
+                by_key[key] = _unfitted(f"{SCREENED_OUT}: not among the {refine_top} best")
+        to_fit = [key for key in to_fit if key in refined]
+        log(
+            "segment fit: refining on all rows: "
+            + ", ".join(f"k={k} covariance={cov}" for k, cov in to_fit)
+        )
+
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_gmm)(X, k, cov, n_init, seed, starts.get((k, cov))) for k, cov in to_fit
+    )
     for (k, cov), (model, error, seconds) in zip(to_fit, jobs, strict=True):
         if model is None:
             log(f"segment fit: k={k} covariance={cov} failed ({seconds:.1f}s): {error}")
@@ -188,7 +289,15 @@ def fit_candidates(
             f"segment fit: k={k} covariance={cov} bic={metrics['bic']:.1f} "
             f"reg_covar={metrics['reg_covar']:g} ({seconds:.1f}s){note}"
         )
-    rows = [{"k": k, "covariance_type": cov, **by_key[(k, cov)]} for k, cov in grid]
+    rows = [
+        {
+            "k": k,
+            "covariance_type": cov,
+            **by_key[(k, cov)],
+            "screening_bic": _finite_or_nan(screening_bic.get((k, cov), np.nan)),
+        }
+        for k, cov in grid
+    ]
 
     candidates = pd.DataFrame(rows)
     candidates["chosen"] = False

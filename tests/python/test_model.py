@@ -215,6 +215,38 @@ def test_selection_picks_three_on_three_blobs():
     pd.testing.assert_frame_equal(again.candidates, table)
 
 
+def test_screening_refines_only_the_best_and_chooses_as_the_full_search():
+    rng = np.random.default_rng(5)
+    X = blobs(rng, BLOB_CENTERS, [3000, 2000, 1000], BLOB_SPREAD)
+    grid = ([2, 3, 4, 5, 6], ["full", "diag"])
+    full = fit_candidates(X, *grid, 2, 0, 0.02, log=quiet).candidates
+    lines: list[str] = []
+    result = fit_candidates(
+        X, *grid, 2, 0, 0.02, log=lines.append, screen_size=800, refine_top=2
+    )
+    table = result.candidates
+
+    assert list(table.columns) == CANDIDATE_COLUMNS
+    assert len(table) == 12
+    # the k=1 baselines and the two best screened candidates, nothing else, fitted on all rows
+    best_screened = table.loc[table["k"] > 1, "screening_bic"].nsmallest(2).index
+    refined = table[table["bic"].notna()]
+    assert set(refined.index) == set(table.index[table["k"] == 1]) | set(best_screened)
+    screened_out = table[table["rejected_reason"].fillna("").str.startswith("screened out")]
+    assert len(screened_out) == 8 and screened_out["bic"].isna().all()
+    assert table["screening_bic"].notna().sum() >= 10  # most candidates eligible on 800 rows
+    assert 3 in set(table.loc[best_screened, "k"])
+    chosen = table[table["chosen"]].iloc[0]
+    full_chosen = full[full["chosen"]].iloc[0]
+    assert (chosen["k"], chosen["covariance_type"]) == (3, full_chosen["covariance_type"])
+    assert chosen["bic"] == pytest.approx(full_chosen["bic"], rel=1e-9)
+    assert any("screened 12 candidates on 800 rows" in line for line in lines)
+    # no screening when the sample is not larger than the screening size
+    unscreened = fit_candidates(X, *grid, 2, 0, 0.02, log=quiet, screen_size=len(X))
+    assert unscreened.candidates["screening_bic"].isna().all()
+    pd.testing.assert_frame_equal(unscreened.candidates, full)
+
+
 def test_selection_gives_one_segment_without_structure():
     rng = np.random.default_rng(2)
     cov = np.array([[1.0, 0.6, 0.2], [0.6, 1.0, 0.3], [0.2, 0.3, 1.0]])

@@ -2,6 +2,7 @@
 -- used. Empty (and typed) when no customers input is provided.
 {%- set provided = raw_input_provided('customers') %}
 {% if provided %}{{ assert_input_columns('customers', ['customer_id', 'signed_up_at']) }}{% endif %}
+{%- set input_types = input_column_types('customers') if provided else {} %}
 
 with
 
@@ -19,7 +20,7 @@ renamed as (
         nullif(trim(cast(customer_id as varchar)), '') as customer_id,
 
         ----------  timestamps
-        {{ parse_timestamp('signed_up_at') }} as signed_up_at
+        {{ input_timestamp('signed_up_at', input_types.get('signed_up_at')) }} as signed_up_at
 
     from source
 

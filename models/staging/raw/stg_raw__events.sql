@@ -3,6 +3,7 @@
 -- events input is provided.
 {%- set provided = raw_input_provided('events') %}
 {% if provided %}{{ assert_input_columns('events', ['customer_id', 'occurred_at', 'event_type']) }}{% endif %}
+{%- set input_types = input_column_types('events') if provided else {} %}
 
 with
 
@@ -31,8 +32,8 @@ renamed as (
         ) as source_event_type,
 
         ----------  timestamps
-        nullif(trim(cast(occurred_at as varchar)), '') as occurred_at_text,
-        {{ parse_timestamp('occurred_at') }} as occurred_at
+        {{ input_is_missing('occurred_at', input_types.get('occurred_at')) }} as is_occurred_at_missing,
+        {{ input_timestamp('occurred_at', input_types.get('occurred_at')) }} as occurred_at
 
     from source
 
@@ -43,7 +44,7 @@ renamed as (
     select
         cast(null as {{ dbt.type_string() }}) as customer_id,
         cast(null as {{ dbt.type_string() }}) as source_event_type,
-        cast(null as {{ dbt.type_string() }}) as occurred_at_text,
+        cast(null as boolean) as is_occurred_at_missing,
         cast(null as {{ dbt.type_timestamp() }}) as occurred_at
     where 1 = 0
 
@@ -60,7 +61,7 @@ standardized as (
         cast(renamed.occurred_at as date) as event_date,
         case
             when renamed.customer_id is null then 'null_customer_id'
-            when renamed.occurred_at_text is null then 'null_timestamp'
+            when renamed.is_occurred_at_missing then 'null_timestamp'
             when renamed.occurred_at is null then 'unparseable_timestamp'
             when aliases.event_type is null then 'unknown_event_type'
         end as invalid_reason

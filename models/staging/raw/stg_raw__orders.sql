@@ -1,6 +1,7 @@
 -- One row per distinct raw order row: typed, trimmed, exact duplicates removed, each row flagged
 -- with the first reason it cannot be used (null when it is valid).
 {{ assert_input_columns('orders', ['customer_id', 'order_id', 'ordered_at', 'amount']) }}
+{%- set input_types = input_column_types('orders') %}
 
 with
 
@@ -18,12 +19,12 @@ renamed as (
         nullif(trim(cast(customer_id as varchar)), '') as customer_id,
 
         ----------  numerics
-        nullif(trim(cast(amount as varchar)), '') as amount_text,
-        {{ safe_to_double("nullif(trim(cast(amount as varchar)), '')") }} as amount,
+        {{ input_is_missing('amount', input_types.get('amount')) }} as is_amount_missing,
+        {{ input_number('amount', input_types.get('amount')) }} as amount,
 
         ----------  timestamps
-        nullif(trim(cast(ordered_at as varchar)), '') as ordered_at_text,
-        {{ parse_timestamp('ordered_at') }} as ordered_at
+        {{ input_is_missing('ordered_at', input_types.get('ordered_at')) }} as is_ordered_at_missing,
+        {{ input_timestamp('ordered_at', input_types.get('ordered_at')) }} as ordered_at
 
     from source
 
@@ -51,9 +52,9 @@ flagged as (
         case
             when renamed.customer_id is null then 'null_customer_id'
             when renamed.order_id is null then 'null_order_id'
-            when renamed.ordered_at_text is null then 'null_timestamp'
+            when renamed.is_ordered_at_missing then 'null_timestamp'
             when renamed.ordered_at is null then 'unparseable_timestamp'
-            when renamed.amount_text is null then 'null_amount'
+            when renamed.is_amount_missing then 'null_amount'
             when renamed.amount is null then 'unparseable_amount'
             when order_id_amounts.distinct_amounts > 1 then 'conflicting_duplicate_order_id'
         end as invalid_reason
