@@ -15,7 +15,10 @@ source as (
 
 renamed as (
 
-    select distinct
+    -- Exact duplicate rows kept once. A group by rather than select distinct: DuckDB spills a
+    -- group by to disk under its memory_limit, while the distinct ran out of memory (1 GB limit,
+    -- 54M events).
+    select
         ----------  ids
         nullif(trim(cast(customer_id as varchar)), '') as customer_id,
 
@@ -23,6 +26,7 @@ renamed as (
         {{ input_timestamp('signed_up_at', input_types.get('signed_up_at')) }} as signed_up_at
 
     from source
+    group by 1, 2
 
 ),
 {% else %}

@@ -22,7 +22,10 @@ source as (
 
 renamed as (
 
-    select distinct
+    -- Exact duplicate rows kept once. A group by rather than select distinct: DuckDB spills a
+    -- group by to disk under its memory_limit, while the distinct ran out of memory (1 GB limit,
+    -- 54M events).
+    select
         ----------  ids
         nullif(trim(cast(customer_id as varchar)), '') as customer_id,
 
@@ -36,6 +39,7 @@ renamed as (
         {{ input_timestamp('occurred_at', input_types.get('occurred_at')) }} as occurred_at
 
     from source
+    group by 1, 2, 3, 4
 
 ),
 {% else %}
