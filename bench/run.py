@@ -237,7 +237,8 @@ def run_size(customers: int, work: Path, history: bool, daily: bool) -> tuple[di
     floor_file = work / f"floor_{customers}.sql"
     floor_out = work / f"floor_{customers}.parquet"
     floor_file.write_text(
-        f"set memory_limit = '4GB';\nset threads = 2;\ncopy ({floor_sql}) to '{floor_out}';\n"
+        f"set memory_limit = '3GB';\nset threads = 2;\nset temp_directory = '{work}/floor_tmp';\n"
+        f"copy ({floor_sql}) to '{floor_out}';\n"
     )
     results["DuckDB floor query (features only)"] = measure(
         [

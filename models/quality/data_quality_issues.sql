@@ -23,6 +23,12 @@ events as (
 
 ),
 
+deduplicated_events as (
+
+    select * from {{ ref('int_events_deduplicated') }}
+
+),
+
 as_of_dates as (
 
     select * from {{ ref('int_as_of_dates') }}
@@ -46,7 +52,7 @@ known_issues as (
         ('customers', 'null_customer_id', true, 'customer_id is empty.'),
         ('customers', 'duplicate_customer_id', false, 'customer_id appears on more than one row.'),
         ('customers', 'customer_without_orders', false, 'Signed up but no valid order by the as-of date; not segmented.'),
-        ('events', 'exact_duplicate_row', true, 'Row identical to another row; kept once.'),
+        ('events', 'exact_duplicate_row', true, 'Row identical to another valid row inside the feature window (the 90 days before an as-of date); kept once. Duplicates outside the window change no feature and are not counted.'),
         ('events', 'null_customer_id', true, 'customer_id is empty.'),
         ('events', 'null_timestamp', true, 'occurred_at is empty.'),
         ('events', 'unparseable_timestamp', true, 'occurred_at is not a recognisable timestamp.'),
@@ -80,13 +86,6 @@ raw_row_counts as (
         count(*) as raw_rows
     from {{ raw_input('customers') }}
     {%- endif %}
-    {%- if has_events %}
-    union all
-    select
-        'events' as input_table,
-        count(*) as raw_rows
-    from {{ raw_input('events') }}
-    {%- endif %}
 
 ),
 
@@ -101,11 +100,6 @@ staged_row_counts as (
         'customers' as input_table,
         count(*) as staged_rows
     from customers
-    union all
-    select
-        'events' as input_table,
-        count(*) as staged_rows
-    from events
 
 ),
 
@@ -118,6 +112,39 @@ duplicates as (
     from raw_row_counts
     inner join staged_row_counts
         on raw_row_counts.input_table = staged_row_counts.input_table
+    union all
+    select
+        'events' as input_table,
+        'exact_duplicate_row' as issue,
+        coalesce(sum(source_rows - 1), 0) as affected_rows
+    from deduplicated_events
+
+),
+
+ordering_customers as (
+
+    select distinct orders.customer_id
+    from orders
+    cross join as_of_dates
+    where orders.invalid_reason is null and orders.order_date <= as_of_dates.as_of_date
+
+),
+
+events_summary as (
+
+    -- Every events figure below from one scan of the (largest) input.
+    select
+        events.invalid_reason,
+        events.invalid_reason is null and events.event_date > as_of_dates.as_of_date
+            as is_after_as_of_date,
+        events.invalid_reason is null and ordering_customers.customer_id is null
+            as is_without_orders,
+        count(*) as affected_rows
+    from events
+    cross join as_of_dates
+    left join ordering_customers
+        on events.customer_id = ordering_customers.customer_id
+    group by 1, 2, 3
 
 ),
 
@@ -142,19 +169,10 @@ invalid_rows as (
     select
         'events' as input_table,
         invalid_reason as issue,
-        count(*) as affected_rows
-    from events
+        sum(affected_rows) as affected_rows
+    from events_summary
     where invalid_reason is not null
     group by invalid_reason
-
-),
-
-ordering_customers as (
-
-    select distinct orders.customer_id
-    from orders
-    cross join as_of_dates
-    where orders.invalid_reason is null and orders.order_date <= as_of_dates.as_of_date
 
 ),
 
@@ -171,10 +189,9 @@ other_issues as (
     select
         'events' as input_table,
         'after_as_of_date' as issue,
-        count(*) as affected_rows
-    from events
-    cross join as_of_dates
-    where events.invalid_reason is null and events.event_date > as_of_dates.as_of_date
+        coalesce(sum(affected_rows), 0) as affected_rows
+    from events_summary
+    where is_after_as_of_date
     union all
     select
         'customers' as input_table,
@@ -206,14 +223,9 @@ other_issues as (
     select
         'events' as input_table,
         'customer_without_orders' as issue,
-        count(*) as affected_rows
-    from events
-    where
-        events.invalid_reason is null
-        and not exists (
-            select 1 from ordering_customers
-            where ordering_customers.customer_id = events.customer_id
-        )
+        coalesce(sum(affected_rows), 0) as affected_rows
+    from events_summary
+    where is_without_orders
 
 ),
 

@@ -1,6 +1,12 @@
--- One row per distinct raw event row: typed, trimmed, event type standardized through the
+-- One row per raw event row: typed, trimmed, event type standardized through the
 -- event_type_aliases seed, flagged with the reason it cannot be used. Empty (and typed) when no
 -- events input is provided.
+--
+-- A view, and not de-duplicated here: events are the largest input (540M rows at 10M customers),
+-- and de-duplicating all of them is a hash aggregation DuckDB cannot keep under a few GB of
+-- memory_limit. Duplicates only change the windowed counts, so int_events_deduplicated removes
+-- them from the events inside the feature window; the last event date is the same either way.
+{{ config(materialized='view') }}
 {%- set provided = raw_input_provided('events') %}
 {% if provided %}{{ assert_input_columns('events', ['customer_id', 'occurred_at', 'event_type']) }}{% endif %}
 {%- set input_types = input_column_types('events') if provided else {} %}
@@ -22,9 +28,6 @@ source as (
 
 renamed as (
 
-    -- Exact duplicate rows kept once. A group by rather than select distinct: DuckDB spills a
-    -- group by to disk under its memory_limit, while the distinct ran out of memory (1 GB limit,
-    -- 54M events).
     select
         ----------  ids
         nullif(trim(cast(customer_id as varchar)), '') as customer_id,
@@ -39,7 +42,6 @@ renamed as (
         {{ input_timestamp('occurred_at', input_types.get('occurred_at')) }} as occurred_at
 
     from source
-    group by 1, 2, 3, 4
 
 ),
 {% else %}
