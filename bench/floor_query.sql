@@ -1,6 +1,7 @@
 -- The floor: one hand-written DuckDB query computing the same 17 features as feat_customer_features
--- at the latest valid order date, with the same rules (exact duplicate rows counted once; rows
--- with an empty id or time, unknown event types and order ids with conflicting amounts left out).
+-- at the latest valid order date, with the same rules (exact duplicate orders, and exact duplicate
+-- events inside the 90-day window, counted once; rows with an empty id or time, unknown event
+-- types and order ids with conflicting amounts left out).
 -- {data} is replaced by the data folder. Written to Parquet by bench/run.py, which checks that it
 -- equals our feature table.
 with
@@ -69,45 +70,67 @@ order_features as (
 
 events as (
 
-    select distinct
+    select
         nullif(trim(customer_id), '') as customer_id,
         event_type,
-        occurred_at
+        occurred_at,
+        cast(occurred_at as date) as event_date
     from read_parquet('{data}/events.parquet')
+    where
+        nullif(trim(customer_id), '') is not null and occurred_at is not null
+        and event_type in ('session', 'email_sent', 'email_open', 'email_click', 'support_ticket')
+
+),
+
+last_seen as (
+
+    select
+        customer_id,
+        max(event_date) as last_event_date
+    from events
+    where event_date <= (select as_of_date from as_of)
+    group by customer_id
+
+),
+
+recent_events as (
+
+    -- exact duplicates count once; only the 90-day window needs it
+    select
+        customer_id,
+        event_type,
+        (select as_of_date from as_of) - event_date as days_before
+    from events
+    where event_date between (select as_of_date from as_of) - 89 and (select as_of_date from as_of)
+    group by customer_id, event_type, occurred_at, event_date
 
 ),
 
 event_features as (
 
     select
-        events.customer_id,
-        max(events.event_date) as last_event_date,
-        count(*) filter (where events.event_type = 'session' and events.days_before < 30)
-            as sessions_30d,
-        count(*) filter (
-            where events.event_type = 'session' and events.days_before between 30 and 89
+        last_seen.customer_id,
+        any_value(last_seen.last_event_date) as last_event_date,
+        count(recent_events.customer_id) filter (
+            where recent_events.event_type = 'session' and recent_events.days_before < 30
+        ) as sessions_30d,
+        count(recent_events.customer_id) filter (
+            where recent_events.event_type = 'session' and recent_events.days_before >= 30
         ) as sessions_prior_60d,
-        count(*) filter (where events.event_type = 'session' and events.days_before < 90)
+        count(recent_events.customer_id) filter (where recent_events.event_type = 'session')
             as sessions_90d,
-        count(*) filter (where events.event_type = 'email_sent' and events.days_before < 90) as sends,
-        count(*) filter (where events.event_type = 'email_open' and events.days_before < 90) as opens,
-        count(*) filter (where events.event_type = 'email_click' and events.days_before < 90)
+        count(recent_events.customer_id) filter (where recent_events.event_type = 'email_sent')
+            as sends,
+        count(recent_events.customer_id) filter (where recent_events.event_type = 'email_open')
+            as opens,
+        count(recent_events.customer_id) filter (where recent_events.event_type = 'email_click')
             as clicks,
-        count(*) filter (where events.event_type = 'support_ticket' and events.days_before < 90)
+        count(recent_events.customer_id) filter (where recent_events.event_type = 'support_ticket')
             as support_tickets_90d
-    from (
-        select
-            customer_id,
-            event_type,
-            cast(occurred_at as date) as event_date,
-            (select as_of_date from as_of) - cast(occurred_at as date) as days_before
-        from events
-        where
-            customer_id is not null and occurred_at is not null
-            and event_type in ('session', 'email_sent', 'email_open', 'email_click', 'support_ticket')
-    ) as events
-    where events.days_before >= 0
-    group by events.customer_id
+    from last_seen
+    left join recent_events
+        on last_seen.customer_id = recent_events.customer_id
+    group by last_seen.customer_id
 
 )
 
