@@ -16,7 +16,7 @@ renamed as (
 
     select distinct
         ----------  ids
-        nullif(trim(cast(customer_id as varchar)), '') as customer_id,
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
 
         ----------  timestamps
         {{ parse_timestamp('signed_up_at') }} as signed_up_at

@@ -23,15 +23,15 @@ renamed as (
 
     select distinct
         ----------  ids
-        nullif(trim(cast(customer_id as varchar)), '') as customer_id,
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
 
         ----------  categories
         nullif(
-            replace(replace(lower(trim(cast(event_type as varchar))), ' ', '_'), '-', '_'), ''
+            replace(replace(lower(trim(cast(event_type as {{ dbt.type_string() }}))), ' ', '_'), '-', '_'), ''
         ) as source_event_type,
 
         ----------  timestamps
-        nullif(trim(cast(occurred_at as varchar)), '') as occurred_at_text,
+        nullif(trim(cast(occurred_at as {{ dbt.type_string() }})), '') as occurred_at_text,
         {{ parse_timestamp('occurred_at') }} as occurred_at
 
     from source

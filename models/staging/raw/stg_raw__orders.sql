@@ -14,15 +14,15 @@ renamed as (
 
     select distinct
         ----------  ids
-        nullif(trim(cast(order_id as varchar)), '') as order_id,
-        nullif(trim(cast(customer_id as varchar)), '') as customer_id,
+        nullif(trim(cast(order_id as {{ dbt.type_string() }})), '') as order_id,
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
 
         ----------  numerics
-        nullif(trim(cast(amount as varchar)), '') as amount_text,
-        {{ safe_to_double("nullif(trim(cast(amount as varchar)), '')") }} as amount,
+        nullif(trim(cast(amount as {{ dbt.type_string() }})), '') as amount_text,
+        {{ safe_to_double("nullif(trim(cast(amount as " ~ dbt.type_string() ~ ")), '')") }} as amount,
 
         ----------  timestamps
-        nullif(trim(cast(ordered_at as varchar)), '') as ordered_at_text,
+        nullif(trim(cast(ordered_at as {{ dbt.type_string() }})), '') as ordered_at_text,
         {{ parse_timestamp('ordered_at') }} as ordered_at
 
     from source
