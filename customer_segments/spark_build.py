@@ -26,10 +26,12 @@ from collections.abc import Sequence
 import pandas as pd
 
 from customer_segments.dbt_runtime import (
+    as_pandas,
     explain_segments,
     fit_or_reuse,
     name_segments_for_build,
     parse_model_config,
+    table_exists,
 )
 from customer_segments.model.registry import lineage_frame, selection_frame
 
@@ -74,9 +76,10 @@ def spark_session():
 
 def read_table(session, relation: str) -> pd.DataFrame | None:
     """Read a whole Spark table into pandas, or None when it does not exist."""
-    if not session.catalog.tableExists(relation):
+    schema, identifier = relation.split(".")
+    if not table_exists(session, schema, identifier):
         return None
-    return session.table(relation).toPandas()
+    return as_pandas(session.table(relation))
 
 
 def write_table(session, frame: pd.DataFrame, relation: str, mode: str) -> None:
@@ -92,7 +95,7 @@ def write_table(session, frame: pd.DataFrame, relation: str, mode: str) -> None:
 
 
 def _spark_schema(frame: pd.DataFrame) -> str:
-    """A Spark DDL schema for a pandas frame (text, 64-bit ints and floats, timestamps)."""
+    """Return a Spark DDL schema for a pandas frame (text, 64-bit ints and floats, timestamps)."""
     types = []
     for column, dtype in frame.dtypes.items():
         if pd.api.types.is_bool_dtype(dtype):
@@ -141,11 +144,11 @@ def project_settings(dbt_arguments: list[str]) -> dict:
 def fit_step(session, settings: dict) -> None:
     """Fit (or reuse) the model on the SQL-drawn sample; append to the registry."""
     steps = settings["steps"]
-    sample = session.table(f"{settings['schema']}.int_fit_sample").toPandas()
+    sample = as_pandas(session.table(f"{settings['schema']}.int_fit_sample"))
     registry = read_table(session, steps["segment_model_registry"])
     appended = fit_or_reuse(sample, registry, settings["model_config"], log=say)
     write_table(session, appended, steps["segment_model_registry"], mode="append")
-    full = session.table(steps["segment_model_registry"]).toPandas()
+    full = as_pandas(session.table(steps["segment_model_registry"]))
     write_table(session, selection_frame(full), steps["segment_model_selection"], "overwrite")
     write_table(session, lineage_frame(full), steps["segment_lineage"], "overwrite")
 
@@ -153,8 +156,8 @@ def fit_step(session, settings: dict) -> None:
 def explain_step(session, settings: dict) -> None:
     """Fit the rules on the scored fit sample and name the segments."""
     steps = settings["steps"]
-    sample = session.table(f"{settings['schema']}.int_scored_fit_sample").toPandas()
-    registry = session.table(steps["segment_model_registry"]).toPandas()
+    sample = as_pandas(session.table(f"{settings['schema']}.int_scored_fit_sample"))
+    registry = as_pandas(session.table(steps["segment_model_registry"]))
     rules = explain_segments(
         sample,
         registry,
@@ -165,7 +168,7 @@ def explain_step(session, settings: dict) -> None:
     )
     write_table(session, rules, steps["int_segment_rules_fitted"], "overwrite")
     previous = read_table(session, steps["int_segment_names_derived"])
-    overrides = session.table(settings["overrides"]).toPandas()
+    overrides = as_pandas(session.table(settings["overrides"]))
     names = name_segments_for_build(sample, previous, overrides)
     write_table(session, names, steps["int_segment_names_derived"], "overwrite")
 
