@@ -89,9 +89,19 @@ def write_table(session, frame: pd.DataFrame, relation: str, mode: str) -> None:
     if frame.empty and mode == "append" and session.catalog.tableExists(relation):
         return
     # Plain Python values, every missing value (NaN, NA, NaT) a null, as DuckDB stores them.
-    rows = frame.astype(object).where(frame.notna(), None).values.tolist()
+    cells = frame.astype(object).where(frame.notna(), None).values.tolist()
+    rows = [[_python_value(value) for value in row] for row in cells]
     spark_frame = session.createDataFrame(rows, schema=_spark_schema(frame))
     spark_frame.write.mode(mode).format("parquet").saveAsTable(relation)
+
+
+def _python_value(value: object) -> object:
+    """Return a value Spark's row verifier accepts (datetime, int, float, str, bool or None)."""
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
 
 
 def _spark_schema(frame: pd.DataFrame) -> str:
