@@ -183,12 +183,28 @@ def explain_step(session, settings: dict) -> None:
     write_table(session, names, steps["int_segment_names_derived"], "overwrite")
 
 
+def without_exclude(arguments: list[str]) -> list[str]:
+    """Return the arguments minus `--exclude` and its values (dbt parse takes no selection)."""
+    kept, skipping = [], False
+    for argument in arguments:
+        if argument == "--exclude":
+            skipping = True
+        elif skipping and not argument.startswith("-"):
+            continue
+        else:
+            skipping = False
+            kept.append(argument)
+    return kept
+
+
 def build(dbt_arguments: Sequence[str]) -> None:
     """Run the five stages; raise StageFailed (or the Python step's error) on the first failure."""
     arguments = list(dbt_arguments)
+    if {"--select", "-s", "--models", "-m", "--selector"} & set(arguments):
+        raise StageFailed("customer-segments-spark selects each stage itself: pass no --select")
     if "--target" not in arguments and "-t" not in arguments:
         arguments = ["--target", "spark", *arguments]
-    settings = project_settings(arguments)
+    settings = project_settings(without_exclude(arguments))
     started = time.monotonic()
     run_dbt(["build", *arguments, "--select", *FIT_STAGE, "--indirect-selection", "buildable"])
     session = spark_session()
