@@ -20,6 +20,29 @@ def dbt_log(message: str) -> None:
     AdapterLogger("customer_segments").info(message)
 
 
+def as_pandas(frame) -> pd.DataFrame:
+    """Return a pandas frame from a dbt Python model's input: a DuckDB relation or Spark DataFrame.
+
+    On Databricks `dbt.ref` gives a Spark DataFrame; the models only read bounded tables (the
+    SQL-drawn fit sample, the registry, the overrides), so collecting them to the driver is safe.
+    """
+    if hasattr(frame, "toPandas"):
+        return frame.toPandas()
+    return frame.df()
+
+
+def table_exists(session, schema: str, identifier: str) -> bool:
+    """Return True when the table exists: Spark's catalog, or DuckDB's information_schema."""
+    catalog = getattr(session, "catalog", None)
+    if catalog is not None and hasattr(catalog, "tableExists"):
+        return bool(catalog.tableExists(f"{schema}.{identifier}"))
+    found = session.sql(
+        "select count(*) from information_schema.tables "
+        f"where table_schema = '{schema}' and table_name = '{identifier}'"
+    ).fetchall()
+    return bool(found[0][0])
+
+
 def parse_model_config(text: str | dict) -> dict:
     """Parse the segment-model config that dbt passes as JSON text (rendered from vars)."""
     config = json.loads(text) if isinstance(text, str) else dict(text)

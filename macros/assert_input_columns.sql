@@ -10,9 +10,8 @@
         {%- set location = var(table_name ~ '_location', none) -%}
         {%- if location -%}
             {%- set described = table_name ~ "_location '" ~ location ~ "'" -%}
-            {%- set escaped = (location | trim | replace("'", "''")) -%}
-            {%- set matched = run_query("select count(*) as n from glob('" ~ escaped ~ "')") -%}
-            {%- if matched.columns[0].values()[0] == 0 -%}
+            {%- set matched = location_file_count(location) -%}
+            {%- if matched == 0 -%}
                 {{ exceptions.raise_compiler_error(
                     "Input " ~ described ~ " matches no file. Check the path (relative paths"
                     ~ " are resolved from the directory dbt runs in)."

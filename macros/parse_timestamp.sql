@@ -22,3 +22,13 @@
         )
     )
 {%- endmacro %}
+
+{% macro spark__parse_timestamp(column) -%}
+    {%- set text = "trim(cast(" ~ column ~ " as string))" -%}
+    coalesce(
+        try_cast({{ text }} as timestamp),
+        {%- for pattern in ['yyyy/MM/dd HH:mm:ss', 'yyyy/MM/dd', 'dd.MM.yyyy HH:mm:ss', 'dd.MM.yyyy', 'MM/dd/yyyy HH:mm:ss', 'MM/dd/yyyy'] %}
+        try_to_timestamp({{ text }}, '{{ pattern }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}

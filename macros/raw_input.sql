@@ -23,10 +23,15 @@
 
 
 {#
-    read_location(location) -> read_parquet(...) or read_csv(...) for a path or glob.
-    CSV: header row, every column as text, BOM and CRLF handled by DuckDB's reader.
+    read_location(location) -> a relation expression reading a Parquet or CSV path or glob.
+    DuckDB: read_parquet(...) or read_csv(...) (CSV: header row, every column as text, BOM and
+    CRLF handled by DuckDB's reader). Spark: parquet.`path` (Parquet only).
 #}
 {% macro read_location(location) -%}
+    {{ return(adapter.dispatch('read_location', 'customer_segments')(location)) }}
+{%- endmacro %}
+
+{% macro default__read_location(location) -%}
     {%- set path = location | trim -%}
     {%- set lowered = path | lower -%}
     {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
@@ -38,6 +43,19 @@
         {{ exceptions.raise_compiler_error(
             "Input location '" ~ path ~ "' must end in .parquet, .pq, .csv, .csv.gz or .tsv"
             ~ " (a path or a glob read by DuckDB)."
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__read_location(location) -%}
+    {%- set path = location | trim -%}
+    {%- set lowered = path | lower -%}
+    {%- if lowered.endswith('.parquet') or lowered.endswith('.pq') -%}
+        parquet.`{{ path | replace('`', '``') }}`
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "Input location '" ~ path ~ "': on Spark a *_location must be Parquet (.parquet, .pq);"
+            ~ " load CSV into tables and point raw_schema at them."
         ) }}
     {%- endif -%}
 {%- endmacro %}

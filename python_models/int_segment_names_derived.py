@@ -1,17 +1,14 @@
 """dbt Python model: a short, unique, human name and a description for every segment."""
 
-from customer_segments.dbt_runtime import name_segments_for_build
+from customer_segments.dbt_runtime import as_pandas, name_segments_for_build, table_exists
 
 
 def model(dbt, session):
     """One row per segment; ids that were named before keep their name, overrides win."""
     dbt.config(materialized="table")
-    sample = dbt.ref("int_scored_fit_sample").df()
-    overrides = dbt.ref("segment_name_overrides").df()
+    sample = as_pandas(dbt.ref("int_scored_fit_sample"))
+    overrides = as_pandas(dbt.ref("segment_name_overrides"))
     previous = None
-    if session.sql(
-        "select count(*) from information_schema.tables "
-        f"where table_schema = '{dbt.this.schema}' and table_name = '{dbt.this.identifier}'"
-    ).fetchall()[0][0]:
-        previous = session.sql(f"select * from {dbt.this}").df()
+    if table_exists(session, dbt.this.schema, dbt.this.identifier):
+        previous = as_pandas(session.sql(f"select * from {dbt.this}"))
     return name_segments_for_build(sample, previous, overrides)

@@ -1,12 +1,12 @@
 """dbt Python model: fit the segment model on the SQL-drawn sample and append it to the registry."""
 
-from customer_segments.dbt_runtime import dbt_log, fit_or_reuse, parse_model_config
+from customer_segments.dbt_runtime import as_pandas, dbt_log, fit_or_reuse, parse_model_config
 
 
 def model(dbt, session):
     """Append one row per newly fitted model version; never rewritten (full_refresh: false)."""
     dbt.config(materialized="incremental", full_refresh=False)
     config = parse_model_config(dbt.config.get("segment_model_config"))
-    sample = dbt.ref("int_fit_sample").df()
-    registry = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else None
+    sample = as_pandas(dbt.ref("int_fit_sample"))
+    registry = as_pandas(session.sql(f"select * from {dbt.this}")) if dbt.is_incremental else None
     return fit_or_reuse(sample, registry, config, log=dbt_log)

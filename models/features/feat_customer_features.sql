@@ -66,8 +66,8 @@ joined as (
         case
             when coalesce(event_features.sessions_30d, 0) + coalesce(event_features.sessions_prior_60d, 0) > 0
                 then
-                    (event_features.sessions_30d - event_features.sessions_prior_60d / 2.0)
-                    / (event_features.sessions_30d + event_features.sessions_prior_60d / 2.0)
+                    (event_features.sessions_30d - event_features.sessions_prior_60d / 2.0e0)
+                    / (event_features.sessions_30d + event_features.sessions_prior_60d / 2.0e0)
             else 0.0
         end as activity_trend,
         {%- else %}

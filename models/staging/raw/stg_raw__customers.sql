@@ -20,7 +20,7 @@ renamed as (
     -- 54M events).
     select
         ----------  ids
-        nullif(trim(cast(customer_id as varchar)), '') as customer_id,
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
 
         ----------  timestamps
         {{ input_timestamp('signed_up_at', input_types.get('signed_up_at')) }} as signed_up_at

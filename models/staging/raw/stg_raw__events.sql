@@ -30,11 +30,11 @@ renamed as (
 
     select
         ----------  ids
-        nullif(trim(cast(customer_id as varchar)), '') as customer_id,
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
 
         ----------  categories
         nullif(
-            replace(replace(lower(trim(cast(event_type as varchar))), ' ', '_'), '-', '_'), ''
+            replace(replace(lower(trim(cast(event_type as {{ dbt.type_string() }}))), ' ', '_'), '-', '_'), ''
         ) as source_event_type,
 
         ----------  timestamps

@@ -18,8 +18,8 @@ renamed as (
     -- 54M events).
     select
         ----------  ids
-        nullif(trim(cast(order_id as varchar)), '') as order_id,
-        nullif(trim(cast(customer_id as varchar)), '') as customer_id,
+        nullif(trim(cast(order_id as {{ dbt.type_string() }})), '') as order_id,
+        nullif(trim(cast(customer_id as {{ dbt.type_string() }})), '') as customer_id,
 
         ----------  numerics
         {{ input_is_missing('amount', input_types.get('amount')) }} as is_amount_missing,

@@ -1,0 +1,8 @@
+{{ config(enabled=target.type == 'spark', materialized='view') }}
+-- The explainer rules of the latest model.
+-- Spark only: dbt-spark runs dbt Python models on Databricks alone, so here the table behind
+-- this view is written by `customer-segments-spark` with the same package code that
+-- python_models/int_segment_rules_fitted.py runs on DuckDB and Databricks.
+-- depends_on: {{ ref('int_scored_fit_sample') }}
+
+select * from {{ source('python_steps', 'int_segment_rules_fitted') }}

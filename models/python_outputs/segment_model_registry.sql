@@ -1,0 +1,8 @@
+{{ config(enabled=target.type == 'spark', materialized='view') }}
+-- One row per registered segment model version.
+-- Spark only: dbt-spark runs dbt Python models on Databricks alone, so here the table behind
+-- this view is written by `customer-segments-spark` with the same package code that
+-- python_models/segment_model_registry.py runs on DuckDB and Databricks.
+-- depends_on: {{ ref('int_fit_sample') }}
+
+select * from {{ source('python_steps', 'segment_model_registry') }}
