@@ -144,7 +144,10 @@ events_summary as (
     cross join as_of_dates
     left join ordering_customers
         on events.customer_id = ordering_customers.customer_id
-    group by 1, 2, 3
+    group by
+        events.invalid_reason,
+        events.invalid_reason is null and events.event_date > as_of_dates.as_of_date,
+        events.invalid_reason is null and ordering_customers.customer_id is null
 
 ),
 

@@ -221,9 +221,7 @@ def test_screening_refines_only_the_best_and_chooses_as_the_full_search():
     grid = ([2, 3, 4, 5, 6], ["full", "diag"])
     full = fit_candidates(X, *grid, 2, 0, 0.02, log=quiet).candidates
     lines: list[str] = []
-    result = fit_candidates(
-        X, *grid, 2, 0, 0.02, log=lines.append, screen_size=800, refine_top=2
-    )
+    result = fit_candidates(X, *grid, 2, 0, 0.02, log=lines.append, screen_size=800, refine_top=2)
     table = result.candidates
 
     assert list(table.columns) == CANDIDATE_COLUMNS

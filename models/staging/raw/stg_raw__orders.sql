@@ -41,7 +41,7 @@ order_id_amounts as (
         max(amount) > min(amount) as has_conflicting_amounts
     from renamed
     where order_id is not null
-    group by order_id
+    group by 1
 
 ),
 
