@@ -10,14 +10,25 @@
     When an optional input is not provided (see raw_input_provided), staging does not call this.
 #}
 {% macro raw_input(table_name) -%}
-    {%- set source_relation = source('raw', table_name) -%}
+    {%- do source('raw', table_name) -%}
     {%- set location = var(table_name ~ '_location', none) -%}
     {%- if location -%}
         {{ read_location(location) }}
-    {%- elif var('raw_schema', none) -%}
-        {{ source_relation }}
     {%- else -%}
-        {{ ref('raw_' ~ table_name) }}
+        {{ raw_input_relation(table_name) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    raw_input_relation(table_name) -> the relation behind raw_input when it is a table (the
+    warehouse source or the bundled seed).
+#}
+{% macro raw_input_relation(table_name) -%}
+    {%- if var('raw_schema', none) -%}
+        {{ return(source('raw', table_name)) }}
+    {%- else -%}
+        {{ return(ref('raw_' ~ table_name)) }}
     {%- endif -%}
 {%- endmacro %}
 

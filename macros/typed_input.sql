@@ -39,19 +39,6 @@
 
 
 {#
-    raw_input_relation(table_name) -> the relation behind raw_input when it is a table (the
-    warehouse source or the bundled seed).
-#}
-{% macro raw_input_relation(table_name) -%}
-    {%- if var('raw_schema', none) -%}
-        {{ return(source('raw', table_name)) }}
-    {%- else -%}
-        {{ return(ref('raw_' ~ table_name)) }}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#
     input_timestamp(column, source_type) -> the column as a UTC timestamp (no time zone), null
     when unparseable. Timestamps and dates are cast; a timestamp with a time zone is converted to
     UTC; anything else goes through parse_timestamp.
