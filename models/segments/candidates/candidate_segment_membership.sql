@@ -77,49 +77,42 @@ previous_membership as (
 ),
 {% endif %}
 
--- For customers without a previous row: the latest earlier as-of date whose top segment differs.
-last_other_segment as (
+-- For customers without a previous row: when they entered their latest top segment, from the
+-- scored history. A run of the same top segment starts where it differs from the month before;
+-- the latest run start is the entry, and the month before it gave the previous segment. Window
+-- functions over the scores rather than self-joins: at 10M customers the joins held several
+-- 10M-row hash tables at once and ran out of memory.
+history_runs as (
 
     select
-        scores.customer_id,
-        max(scores.as_of_date) as last_other_as_of_date
+        customer_id,
+        as_of_date,
+        top_segment_id,
+        lag(top_segment_id) over (partition by customer_id order by as_of_date) as prior_segment_id
     from scores
-    inner join latest
-        on scores.customer_id = latest.customer_id
-    where scores.top_segment_id != latest.top_segment_id
-    group by scores.customer_id
 
 ),
 
-history_entry as (
+run_starts as (
 
     select
-        latest.customer_id,
-        min(scores.as_of_date) as entered_as_of_date,
-        max(last_other_segment.last_other_as_of_date) as last_other_as_of_date
-    from latest
-    inner join scores
-        on latest.customer_id = scores.customer_id
-    left join last_other_segment
-        on latest.customer_id = last_other_segment.customer_id
-    where
-        last_other_segment.last_other_as_of_date is null
-        or scores.as_of_date > last_other_segment.last_other_as_of_date
-    group by latest.customer_id
+        customer_id,
+        as_of_date,
+        prior_segment_id,
+        row_number() over (partition by customer_id order by as_of_date desc) as recency_rank
+    from history_runs
+    where prior_segment_id is null or prior_segment_id != top_segment_id
 
 ),
 
 history_previous as (
 
     select
-        history_entry.customer_id,
-        history_entry.entered_as_of_date,
-        scores.top_segment_id as previous_segment_id
-    from history_entry
-    left join scores
-        on
-            history_entry.customer_id = scores.customer_id
-            and history_entry.last_other_as_of_date = scores.as_of_date
+        customer_id,
+        as_of_date as entered_as_of_date,
+        prior_segment_id as previous_segment_id
+    from run_starts
+    where recency_rank = 1
 
 ),
 
