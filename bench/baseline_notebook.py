@@ -4,6 +4,7 @@ Run as a script: python bench/baseline_notebook.py DATA_DIR OUT_DIR [--sample-ca
 """
 
 import argparse
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,14 @@ import pandas as pd
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
+
+STARTED = time.perf_counter()
+
+
+def step(done: str) -> None:
+    """Print how far the notebook got (the benchmark reports the last step if it dies)."""
+    print(f"step: {done} ({time.perf_counter() - STARTED:.1f} s)", flush=True)
+
 
 FEATURES = [
     "days_since_last_order",
@@ -33,6 +42,7 @@ def features(data: Path) -> pd.DataFrame:
     orders = pd.read_parquet(
         data / "orders.parquet", columns=["customer_id", "ordered_at", "amount"]
     )
+    step(f"read {len(orders):,} orders")
     orders["order_date"] = orders["ordered_at"].dt.normalize()
     as_of = orders["order_date"].max()
     orders["days_before"] = (as_of - orders["order_date"]).dt.days
@@ -57,10 +67,12 @@ def features(data: Path) -> pd.DataFrame:
         upper=1
     )
     del orders, purchases
+    step("order features")
 
     events = pd.read_parquet(
         data / "events.parquet", columns=["customer_id", "occurred_at", "event_type"]
     )
+    step(f"read {len(events):,} events")
     events["days_before"] = (as_of - events["occurred_at"].dt.normalize()).dt.days
     events = events[events["days_before"] >= 0]
     recent = events[events["days_before"] < 90]
@@ -75,6 +87,7 @@ def features(data: Path) -> pd.DataFrame:
     frame["support_tickets_90d"] = counts.get("support_ticket", 0)
     last_event = events.groupby("customer_id")["days_before"].min()
     frame["days_since_last_event"] = last_event.reindex(frame.index)
+    step("event features")
     return frame[FEATURES]
 
 
@@ -92,6 +105,7 @@ def main() -> None:
     matrix = scaler.transform(transformed)
     rng = np.random.default_rng(42)
     sample = matrix[rng.choice(len(matrix), min(args.sample_cap, len(matrix)), replace=False)]
+    step("scaled")
     best, best_bic = None, np.inf
     for k in range(2, 11):
         for covariance in ("full", "diag"):
@@ -100,9 +114,11 @@ def main() -> None:
             bic = model.bic(sample)
             if bic < best_bic:
                 best, best_bic = model, bic
+    step(f"model search (k={best.n_components} {best.covariance_type})")
     frame["segment"] = best.predict(matrix)
     tree = DecisionTreeClassifier(max_depth=4, random_state=42).fit(filled, frame["segment"])
     frame["leaf"] = tree.apply(filled)
+    step("predicted and explained")
     args.out.mkdir(parents=True, exist_ok=True)
     frame.reset_index().to_parquet(args.out / "segments.parquet")
     print(f"baseline: {len(frame)} customers, k={best.n_components} {best.covariance_type}")

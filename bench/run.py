@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -47,17 +48,43 @@ def tree_rss_bytes(root: int) -> int:
     return total
 
 
-def measure(args: list[str], env: dict | None = None) -> dict:
+def kill_tree(root: int) -> None:
+    """SIGKILL a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    stack, tree = [root], []
+    while stack:
+        pid = stack.pop()
+        tree.append(pid)
+        stack.extend(children.get(pid, []))
+    for pid in reversed(tree):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def measure(args: list[str], env: dict | None = None, cap_mib: float | None = None) -> dict:
     """Run a command; return wall seconds, peak memory in MiB and whether it passed.
 
     Peak memory is the larger of the summed RSS of the whole process tree, sampled every 0.2 s
     (dbt's Python models fit in worker processes), and the largest single process's peak RSS
-    from wait4 (which catches a spike shorter than the sampling interval).
+    from wait4 (which catches a spike shorter than the sampling interval). With cap_mib, the
+    tree is killed when it holds more than that (so a run that would exhaust the machine stops
+    cleanly and is reported, instead of the kernel choosing what to kill).
     """
     import tempfile
     import threading
 
     peak_tree = 0
+    capped = False
     with tempfile.TemporaryFile(mode="w+") as log:
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -66,9 +93,12 @@ def measure(args: list[str], env: dict | None = None) -> dict:
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak_tree
+            nonlocal peak_tree, capped
             while not done.wait(0.2):
                 peak_tree = max(peak_tree, tree_rss_bytes(process.pid))
+                if cap_mib and peak_tree / 2**20 > cap_mib and not capped:
+                    capped = True
+                    kill_tree(process.pid)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -79,10 +109,14 @@ def measure(args: list[str], env: dict | None = None) -> dict:
         process.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         output = log.read()
+    steps = [line[len("step: ") :] for line in output.splitlines() if line.startswith("step: ")]
     return {
         "seconds": seconds,
         "peak_mib": max(peak_tree / 2**20, usage.ru_maxrss / 1024),
         "ok": process.returncode == 0,
+        "exit": process.returncode,
+        "capped": capped,
+        "last_step": steps[-1] if steps else None,
         "tail": output[-2000:],
         "output": output,
     }
@@ -113,7 +147,17 @@ def dbt_build(work: Path, db: Path, data: Path, **dbt_vars) -> dict:
         env={"CUSTOMER_SEGMENTS_DB": str(db)},
     )
     result["layers"] = layer_times(target / "run_results.json")
+    result["slowest"] = slowest_nodes(target / "run_results.json")
     return result
+
+
+def slowest_nodes(run_results: Path, count: int = 6) -> list[tuple[str, float]]:
+    """Return the nodes of a dbt build that took longest, with their execution seconds."""
+    if not run_results.exists():
+        return []
+    results = json.loads(run_results.read_text())["results"]
+    ranked = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:count]
+    return [(r["unique_id"].split(".")[-1], r["execution_time"]) for r in ranked]
 
 
 def layer_times(run_results: Path) -> dict:
@@ -188,7 +232,9 @@ def compare_with_floor(db: Path, floor_file: Path) -> str:
     )
 
 
-def run_size(customers: int, work: Path, history: bool, daily: bool) -> tuple[dict, list[str]]:
+def run_size(
+    customers: int, work: Path, history: bool, daily: bool, baseline_cap_mib: float
+) -> tuple[dict, list[str]]:
     """Generate one size and time the contenders on it; return results and notes."""
     data = work / f"data_{customers}"
     if not (data / "events.parquet").exists():
@@ -231,7 +277,8 @@ def run_size(customers: int, work: Path, history: bool, daily: bool) -> tuple[di
             "bench/baseline_notebook.py",
             str(data),
             str(work / f"baseline_{customers}"),
-        ]
+        ],
+        cap_mib=baseline_cap_mib,
     )
     floor_sql = (REPO / "bench" / "floor_query.sql").read_text().replace("{data}", str(data))
     floor_file = work / f"floor_{customers}.sql"
@@ -250,8 +297,20 @@ def run_size(customers: int, work: Path, history: bool, daily: bool) -> tuple[di
     if results["dbt build (ours)"]["ok"] and results["DuckDB floor query (features only)"]["ok"]:
         notes.append(f"floor check: {compare_with_floor(db, floor_out)}")
     for name, result in results.items():
+        if not result["ok"]:
+            why = (
+                f"killed by the benchmark at the {baseline_cap_mib:,.0f} MiB cap"
+                if result["capped"]
+                else f"exit status {result['exit']}"
+            )
+            reached = result["last_step"] or "nothing reported"
+            notes.append(f"{name}: FAILED ({why}); last step done: {reached}")
         for layer, (seconds, nodes) in result.get("layers", {}).items():
             notes.append(f"{name}: {layer} {seconds:.1f} s ({nodes} nodes)")
+        slowest = result.get("slowest")
+        if slowest and customers >= 10_000_000:
+            listed = ", ".join(f"{node} {seconds:.0f} s" for node, seconds in slowest)
+            notes.append(f"{name}: slowest nodes: {listed}")
     return results, notes
 
 
@@ -273,6 +332,12 @@ def main() -> None:
         default=None,
         help="sizes at which to also time a refit: false rebuild (default: every size)",
     )
+    parser.add_argument(
+        "--baseline-cap-mib",
+        type=float,
+        default=20 * 1024,
+        help="stop the notebook baseline when its memory passes this (the machine has 24 GiB)",
+    )
     parser.add_argument("--work", type=Path, default=REPO / "build" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "RESULTS.md")
     args = parser.parse_args()
@@ -292,15 +357,23 @@ def main() -> None:
     all_notes = []
     for size in args.sizes:
         results, notes = run_size(
-            size, args.work, history=size in args.history_sizes, daily=size in daily_sizes
+            size,
+            args.work,
+            history=size in args.history_sizes,
+            daily=size in daily_sizes,
+            baseline_cap_mib=args.baseline_cap_mib,
         )
         baseline = results["notebook baseline"]
+        # A baseline that failed would have needed at least the time and memory it had used,
+        # so a ratio against it is an upper bound.
+        bound = "" if baseline["ok"] else "<= "
         for name, result in results.items():
             ratio_wall = result["seconds"] / baseline["seconds"]
             ratio_peak = result["peak_mib"] / baseline["peak_mib"]
             lines.append(
                 f"| {size:,} | {name} | {result['seconds']:.1f} | {result['peak_mib']:.0f} | "
-                f"{'yes' if result['ok'] else 'FAILED'} | {ratio_wall:.2f} | {ratio_peak:.2f} |"
+                f"{'yes' if result['ok'] else 'FAILED'} | {bound}{ratio_wall:.2f} | "
+                f"{bound}{ratio_peak:.2f} |"
             )
             if not result["ok"]:
                 print(f"{name} at {size} failed:\n{result['tail']}", file=sys.stderr)

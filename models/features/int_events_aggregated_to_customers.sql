@@ -4,9 +4,9 @@
 
 with
 
-events as (
+event_periods as (
 
-    select * from {{ ref('stg_raw__events') }}
+    select * from {{ ref('int_events_summarized_to_customer_periods') }}
     where invalid_reason is null
 
 ),
@@ -25,15 +25,16 @@ as_of_dates as (
 
 last_seen as (
 
-    -- From every valid event row: a duplicate cannot change a maximum.
+    -- From every valid event row, summarized per as-of period (a duplicate cannot change a
+    -- maximum): the latest date of the periods that end on or before each as-of date.
     select
-        events.customer_id,
+        event_periods.customer_id,
         as_of_dates.as_of_date,
-        max(events.event_date) as last_event_date
-    from events
+        max(event_periods.last_event_date) as last_event_date
+    from event_periods
     inner join as_of_dates
-        on events.event_date <= as_of_dates.as_of_date
-    group by events.customer_id, as_of_dates.as_of_date
+        on event_periods.as_of_date <= as_of_dates.as_of_date
+    group by event_periods.customer_id, as_of_dates.as_of_date
 
 ),
 

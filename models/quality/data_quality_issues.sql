@@ -17,9 +17,9 @@ customers as (
 
 ),
 
-events as (
+event_periods as (
 
-    select * from {{ ref('stg_raw__events') }}
+    select * from {{ ref('int_events_summarized_to_customer_periods') }}
 
 ),
 
@@ -132,22 +132,22 @@ ordering_customers as (
 
 events_summary as (
 
-    -- Every events figure below from one scan of the (largest) input.
+    -- Every events figure below from the per-customer summary of the (largest) input, not from
+    -- its rows. A valid row without an as-of period is after the latest as-of date.
     select
-        events.invalid_reason,
-        events.invalid_reason is null and events.event_date > as_of_dates.as_of_date
+        event_periods.invalid_reason,
+        event_periods.invalid_reason is null and event_periods.as_of_date is null
             as is_after_as_of_date,
-        events.invalid_reason is null and ordering_customers.customer_id is null
+        event_periods.invalid_reason is null and ordering_customers.customer_id is null
             as is_without_orders,
-        count(*) as affected_rows
-    from events
-    cross join as_of_dates
+        sum(event_periods.event_rows) as affected_rows
+    from event_periods
     left join ordering_customers
-        on events.customer_id = ordering_customers.customer_id
+        on event_periods.customer_id = ordering_customers.customer_id
     group by
-        events.invalid_reason,
-        events.invalid_reason is null and events.event_date > as_of_dates.as_of_date,
-        events.invalid_reason is null and ordering_customers.customer_id is null
+        event_periods.invalid_reason,
+        event_periods.invalid_reason is null and event_periods.as_of_date is null,
+        event_periods.invalid_reason is null and ordering_customers.customer_id is null
 
 ),
 

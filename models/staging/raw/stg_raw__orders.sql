@@ -54,7 +54,7 @@ per_order_id as (
             as is_one_distinct_row
     from renamed
     where order_id is not null
-    group by order_id
+    group by 1
 
 ),
 
