@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +83,7 @@ def measure(args: list[str], env: dict | None = None, cap_mib: float | None = No
     import tempfile
     import threading
 
-    peak_tree = 0
+    peak_tree, peak_at = 0, None
     capped = False
     with tempfile.TemporaryFile(mode="w+") as log:
         started = time.perf_counter()
@@ -93,9 +93,11 @@ def measure(args: list[str], env: dict | None = None, cap_mib: float | None = No
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak_tree, capped
+            nonlocal peak_tree, peak_at, capped
             while not done.wait(0.2):
-                peak_tree = max(peak_tree, tree_rss_bytes(process.pid))
+                rss = tree_rss_bytes(process.pid)
+                if rss > peak_tree:
+                    peak_tree, peak_at = rss, datetime.now(timezone.utc)
                 if cap_mib and peak_tree / 2**20 > cap_mib and not capped:
                     capped = True
                     kill_tree(process.pid)
@@ -116,6 +118,7 @@ def measure(args: list[str], env: dict | None = None, cap_mib: float | None = No
         "ok": process.returncode == 0,
         "exit": process.returncode,
         "capped": capped,
+        "peak_at": peak_at,
         "last_step": steps[-1] if steps else None,
         "tail": output[-2000:],
         "output": output,
@@ -148,7 +151,24 @@ def dbt_build(work: Path, db: Path, data: Path, **dbt_vars) -> dict:
     )
     result["layers"] = layer_times(target / "run_results.json")
     result["slowest"] = slowest_nodes(target / "run_results.json")
+    result["running_at_peak"] = nodes_running_at(target / "run_results.json", result["peak_at"])
     return result
+
+
+def nodes_running_at(run_results: Path, moment: datetime | None) -> list[str]:
+    """Return the nodes of a dbt build that were executing at a moment (e.g. the memory peak)."""
+    if moment is None or not run_results.exists():
+        return []
+    running = []
+    for result in json.loads(run_results.read_text())["results"]:
+        for timing in result["timing"]:
+            if timing["name"] != "execute" or not timing.get("started_at"):
+                continue
+            started = datetime.fromisoformat(timing["started_at"].replace("Z", "+00:00"))
+            ended = datetime.fromisoformat(timing["completed_at"].replace("Z", "+00:00"))
+            if started <= moment <= ended:
+                running.append(result["unique_id"].split(".")[-1])
+    return running
 
 
 def slowest_nodes(run_results: Path, count: int = 6) -> list[tuple[str, float]]:
@@ -307,6 +327,11 @@ def run_size(
             notes.append(f"{name}: FAILED ({why}); last step done: {reached}")
         for layer, (seconds, nodes) in result.get("layers", {}).items():
             notes.append(f"{name}: {layer} {seconds:.1f} s ({nodes} nodes)")
+        if result.get("running_at_peak"):
+            notes.append(
+                f"{name}: at its memory peak ({result['peak_mib']:,.0f} MiB) it was running "
+                + ", ".join(result["running_at_peak"])
+            )
         slowest = result.get("slowest")
         if slowest and customers >= 10_000_000:
             listed = ", ".join(f"{node} {seconds:.0f} s" for node, seconds in slowest)
