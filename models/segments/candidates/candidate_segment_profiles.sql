@@ -59,7 +59,6 @@ per_segment as (
         segment_id,
         {%- for feature in features %}
         cast(avg(cast({{ feature }} as decimal(38, 10))) as {{ type_double() }}) as mean_{{ feature }},
-        {{ median_of('cast(' ~ feature ~ ' as ' ~ type_double() ~ ')') }} as median_{{ feature }},
         {%- endfor %}
         max(model_version) as model_version,
         count(*) as n_customers
@@ -67,6 +66,22 @@ per_segment as (
     group by segment_id
 
 ),
+
+-- One aggregation per feature for the medians: an exact median holds every value of its group
+-- until it is done, and 17 of them side by side over 10M customers held 1.4 GB outside DuckDB's
+-- memory_limit; one at a time they hold 80 MB.
+{%- for feature in features %}
+
+median_{{ feature }} as (
+
+    select
+        segment_id,
+        {{ median_of('cast(' ~ feature ~ ' as ' ~ type_double() ~ ')') }} as median_{{ feature }}
+    from joined
+    group by segment_id
+
+),
+{%- endfor %}
 
 final as (
 
@@ -79,7 +94,7 @@ final as (
         cast(per_segment.model_version as {{ dbt.type_string() }}) as model_version,
         {%- for feature in features %}
         per_segment.mean_{{ feature }},
-        per_segment.median_{{ feature }},
+        median_{{ feature }}.median_{{ feature }},
         case
             when population.population_mean_{{ feature }} != 0
                 then per_segment.mean_{{ feature }} / population.population_mean_{{ feature }}
@@ -89,6 +104,10 @@ final as (
     cross join population
     left join segment_names
         on per_segment.segment_id = segment_names.segment_id
+    {%- for feature in features %}
+    left join median_{{ feature }}
+        on per_segment.segment_id = median_{{ feature }}.segment_id
+    {%- endfor %}
 
 )
 
