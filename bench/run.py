@@ -304,7 +304,9 @@ def run_size(
     floor_file = work / f"floor_{customers}.sql"
     floor_out = work / f"floor_{customers}.parquet"
     floor_file.write_text(
-        f"set memory_limit = '3GB';\nset threads = 2;\nset temp_directory = '{work}/floor_tmp';\n"
+        # The settings of our profile (profiles.yml), so the two run under the same rules.
+        f"set memory_limit = '3GB';\nset threads = 2;\nset preserve_insertion_order = false;\n"
+        f"set temp_directory = '{work}/floor_tmp';\n"
         f"copy ({floor_sql}) to '{floor_out}';\n"
     )
     results["DuckDB floor query (features only)"] = measure(
