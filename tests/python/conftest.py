@@ -38,16 +38,17 @@ def run_dbt(
     dbt_vars: dict | None = None,
     extra: list[str] | None = None,
     check: bool = True,
+    project_dir: Path = REPO,
 ) -> DbtResult:
-    """Run `dbt <command>` on the project with its DuckDB file at db_path."""
+    """Run `dbt <command>` on the project (or a copy of it) with its DuckDB file at db_path."""
     work = db_path.parent / f"dbt_{db_path.stem}"
     args = [
         str(DBT),
         *command.split(),
         "--project-dir",
-        str(REPO),
+        str(project_dir),
         "--profiles-dir",
-        str(REPO),
+        str(project_dir),
         "--target-path",
         str(work / "target"),
         "--log-path",

@@ -3,6 +3,7 @@
 Every error case also checks that nothing was published (no segment table, no readers' file).
 """
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import query, run_dbt
+from conftest import REPO, query, run_dbt
 
 BASE_CUSTOMERS = 600
 
@@ -213,6 +214,42 @@ def test_unknown_event_types(base, tmp_path):
         "where source_event_type = 'email_opened' and event_type = 'email_open'",
     )
     assert stg["n"].iloc[0] >= 3
+
+
+def test_an_unlisted_invalid_reason_fails_data_quality_issues(base, tmp_path):
+    # The events view's invalid_reason has no test of its own (it would scan every event again):
+    # data_quality_issues counts every reason, and a reason it does not describe must fail it.
+    project = tmp_path / "project"
+    for folder in ("models", "python_models", "macros", "tests", "seeds"):
+        shutil.copytree(REPO / folder, project / folder, ignore=shutil.ignore_patterns("python"))
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(REPO / name, project / name)
+    staging = project / "models" / "staging" / "raw" / "stg_raw__events.sql"
+    staging.write_text(
+        staging.read_text().replace("then 'unknown_event_type'", "then 'unlisted_reason'")
+    )
+    events = base["events"].copy()
+    events.loc[events.index[:9], "event_type"] = "page_teleport"
+    locations = {}
+    for name, frame in {"orders": base["orders"], "events": events}.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+        locations[f"{name}_location"] = str(tmp_path / f"{name}.csv")
+    result = run_dbt(
+        tmp_path / "case.duckdb",
+        dbt_vars=locations,
+        extra=["--select", "+data_quality_issues"],
+        check=False,
+        project_dir=project,
+    )
+    assert not result.ok
+    assert "not_null_data_quality_issues_issue_description" in result.output
+    unlisted = query(
+        result.db_path,
+        "select affected_rows, issue_description from data_quality_issues "
+        "where input_table = 'events' and issue = 'unlisted_reason'",
+    )
+    assert unlisted["affected_rows"].tolist() == [9]
+    assert unlisted["issue_description"].isna().all()
 
 
 def test_events_of_customers_with_no_orders(base, tmp_path):
