@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Return the summed resident memory of a process and all its descendants (from /proc)."""
+def process_tree(root: int) -> dict[int, int]:
+    """Return {pid: resident bytes} of a process and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -40,31 +40,22 @@ def tree_rss_bytes(root: int) -> int:
         pid = int(entry)
         children.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21]) * page
-    total, stack = 0, [root]
+    tree, stack = {}, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        tree[pid] = rss.get(pid, 0)
         stack.extend(children.get(pid, []))
-    return total
+    return tree
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Return the summed resident memory of a process and all its descendants."""
+    return sum(process_tree(root).values())
 
 
 def kill_tree(root: int) -> None:
-    """SIGKILL a process and all its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    stack, tree = [root], []
-    while stack:
-        pid = stack.pop()
-        tree.append(pid)
-        stack.extend(children.get(pid, []))
-    for pid in reversed(tree):
+    """SIGKILL a process and all its descendants, the descendants first."""
+    for pid in reversed(list(process_tree(root))):
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
