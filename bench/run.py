@@ -140,42 +140,44 @@ def dbt_build(work: Path, db: Path, data: Path, **dbt_vars) -> dict:
         ],
         env={"CUSTOMER_SEGMENTS_DB": str(db)},
     )
-    result["layers"] = layer_times(target / "run_results.json")
-    result["slowest"] = slowest_nodes(target / "run_results.json")
-    result["running_at_peak"] = nodes_running_at(target / "run_results.json", result["peak_at"])
+    run_results = target / "run_results.json"
+    results = json.loads(run_results.read_text())["results"] if run_results.exists() else []
+    result["layers"] = layer_times(results)
+    result["slowest"] = slowest_nodes(results)
+    result["running_at_peak"] = nodes_running_at(results, result["peak_at"])
     return result
 
 
-def nodes_running_at(run_results: Path, moment: datetime | None) -> list[str]:
+def execute_span(node: dict) -> tuple[datetime, datetime] | None:
+    """Return when one node of run_results.json started and ended executing (None if it did not)."""
+    for timing in node["timing"]:
+        if timing["name"] == "execute" and timing.get("started_at"):
+            return (
+                datetime.fromisoformat(timing["started_at"].replace("Z", "+00:00")),
+                datetime.fromisoformat(timing["completed_at"].replace("Z", "+00:00")),
+            )
+    return None
+
+
+def nodes_running_at(results: list[dict], moment: datetime | None) -> list[str]:
     """Return the nodes of a dbt build that were executing at a moment (e.g. the memory peak)."""
-    if moment is None or not run_results.exists():
+    if moment is None:
         return []
-    running = []
-    for result in json.loads(run_results.read_text())["results"]:
-        for timing in result["timing"]:
-            if timing["name"] != "execute" or not timing.get("started_at"):
-                continue
-            started = datetime.fromisoformat(timing["started_at"].replace("Z", "+00:00"))
-            ended = datetime.fromisoformat(timing["completed_at"].replace("Z", "+00:00"))
-            if started <= moment <= ended:
-                running.append(result["unique_id"].split(".")[-1])
-    return running
+    return [
+        node["unique_id"].split(".")[-1]
+        for node in results
+        if (span := execute_span(node)) and span[0] <= moment <= span[1]
+    ]
 
 
-def slowest_nodes(run_results: Path, count: int = 6) -> list[tuple[str, float]]:
+def slowest_nodes(results: list[dict], count: int = 6) -> list[tuple[str, float]]:
     """Return the nodes of a dbt build that took longest, with their execution seconds."""
-    if not run_results.exists():
-        return []
-    results = json.loads(run_results.read_text())["results"]
     ranked = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:count]
     return [(r["unique_id"].split(".")[-1], r["execution_time"]) for r in ranked]
 
 
-def layer_times(run_results: Path) -> dict:
+def layer_times(results: list[dict]) -> dict:
     """Wall-clock span of each layer of a dbt build (first start to last end of its nodes)."""
-    if not run_results.exists():
-        return {}
-    results = json.loads(run_results.read_text())["results"]
     layers = {
         "feature layer (staging + features models)": lambda r: (
             r["unique_id"].startswith("model.")
@@ -198,14 +200,9 @@ def layer_times(run_results: Path) -> dict:
         if name.endswith("(summed)"):
             times[name] = (sum(r["execution_time"] for r in chosen), len(chosen))
             continue
-        spans = [
-            (timing["started_at"], timing["completed_at"])
-            for r in chosen
-            for timing in r["timing"]
-            if timing["name"] == "execute" and timing.get("started_at")
-        ]
-        started = min(datetime.fromisoformat(a.replace("Z", "+00:00")) for a, _ in spans)
-        ended = max(datetime.fromisoformat(b.replace("Z", "+00:00")) for _, b in spans)
+        spans = [span for r in chosen if (span := execute_span(r))]
+        started = min(start for start, _ in spans)
+        ended = max(end for _, end in spans)
         times[name] = ((ended - started).total_seconds(), len(chosen))
     return times
 
