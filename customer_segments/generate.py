@@ -1,10 +1,15 @@
-"""Deterministic synthetic customers, orders and events with planted behavioural groups.
+"""Deterministic synthetic customers, orders and events: planted groups or a realistic log.
 
 Writes ``customers``, ``orders`` (refunds are rows with negative amounts), ``events`` (session,
 email_sent, email_open, email_click, support_ticket) and ``true_groups`` (the planted group of
 every customer, for checking a segmentation; the pipeline never reads it). Six groups of buyers
 (see ``GROUPS``) plus customers who never ordered, over three years of history ending on the end
-date, with seasonality, log-normal order amounts and a weekly newsletter.
+date, with seasonality, log-normal order amounts and a weekly newsletter. That is the `planted`
+profile, clean enough that a segmentation can be checked against it. The `realistic` profile
+(``generate_realistic_block``) is shaped like real purchase logs instead: most customers buy once,
+order counts and spend are heavy-tailed, each customer's purchase rate and chance of lapsing are
+hidden variables, lapsed customers sometimes come back, and refunds and tickets are zero-inflated;
+its ``true_groups`` are hidden classes that overlap in every feature.
 
 Customers are generated in fixed blocks of ``BLOCK_SIZE``; each block draws from its own random
 stream, ``SeedSequence(seed, spawn_key=(block,))`` (the block-th child of ``SeedSequence(seed)``).
@@ -355,6 +360,58 @@ def _propensity(
     return np.where(inside, drawn, mean)
 
 
+def _email_events(
+    rng: np.random.Generator,
+    cal: Calendar,
+    subscribed: np.ndarray,
+    signup: np.ndarray,
+    anchor: np.ndarray,
+    subscription_weeks: np.ndarray,
+    email_stop_days: np.ndarray,
+    open_rate: np.ndarray,
+    click_rate: np.ndarray,
+) -> list[tuple[int, tuple[np.ndarray, np.ndarray]]]:
+    """Return weekly newsletter sends, opens and clicks per subscriber, as (type, rows) parts.
+
+    Sends run from just after sign-up until the subscriber leaves (exponential, mean
+    `subscription_weeks`), `email_stop_days` after `anchor`, or the list's sunset after the last
+    open; opens and clicks follow each send with per-customer propensities around the means.
+    """
+    n = signup.size
+    end = cal.end
+    sub_lo = np.minimum(signup + rng.exponential(DAY, n).astype(np.int64), end)
+    sub_hi = sub_lo + rng.exponential(1.0, n) * np.minimum(subscription_weeks, 1e9) * WEEK
+    sub_hi = np.minimum(np.minimum(sub_hi, anchor + email_stop_days * DAY), end)
+    send_day = cal.newsletter_start + rng.integers(0, 7, n) * DAY
+    first_week = np.maximum(-((send_day - sub_lo) // WEEK), 0)
+    last_week = (np.minimum(sub_hi, end - CAMPAIGN_SPREAD_SECONDS) - send_day) // WEEK
+    weeks = np.where(subscribed, np.maximum(last_week - first_week + 1, 0), 0)
+    send_owner, send_pos = _expand(weeks.astype(np.int64))
+    send_t = send_day[send_owner] + (first_week[send_owner] + send_pos) * WEEK
+    send_t = send_t + rng.integers(0, CAMPAIGN_SPREAD_SECONDS, send_owner.size)
+    open_p = _propensity(rng, open_rate)
+    click_p = _propensity(rng, click_rate)
+    opened = rng.random(send_owner.size) < open_p[send_owner]
+    last_open = sub_lo.copy()
+    np.maximum.at(last_open, send_owner[opened], send_t[opened])
+    kept = send_t <= last_open[send_owner] + SUNSET_SECONDS
+    send_owner, send_t, opened = send_owner[kept], send_t[kept], opened[kept]
+    open_owner = send_owner[opened]
+    delay = _log_normal(rng, np.full(open_owner.size, 7_200.0), 1.2).astype(np.int64)
+    open_t = send_t[opened] + 60 + delay
+    in_range = open_t <= end
+    open_owner, open_t = open_owner[in_range], open_t[in_range]
+    clicked = rng.random(open_owner.size) < click_p[open_owner]
+    click_owner = open_owner[clicked]
+    click_t = open_t[clicked] + 20 + rng.exponential(180.0, click_owner.size).astype(np.int64)
+    in_range = click_t <= end
+    return [
+        (EMAIL_SENT, (send_owner, send_t)),
+        (EMAIL_OPEN, (open_owner, open_t)),
+        (EMAIL_CLICK, (click_owner[in_range], click_t[in_range])),
+    ]
+
+
 def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     """Generate BLOCK_SIZE customers and all their orders and events from one random stream."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
@@ -420,37 +477,17 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
 
     # Email: weekly sends while subscribed; an open follows a send, a click follows an open.
     subscribed = active & (rng.random(n) < p["subscribe_share"])
-    sub_lo = np.minimum(signup + rng.exponential(DAY, n).astype(np.int64), end)
-    sub_hi = sub_lo + rng.exponential(1.0, n) * np.minimum(p["subscription_weeks"], 1e9) * WEEK
-    sub_hi = np.minimum(np.minimum(sub_hi, anchor + p["email_stop_days"] * DAY), end)
-    send_day = cal.newsletter_start + rng.integers(0, 7, n) * DAY
-    first_week = np.maximum(-((send_day - sub_lo) // WEEK), 0)
-    last_week = (np.minimum(sub_hi, end - CAMPAIGN_SPREAD_SECONDS) - send_day) // WEEK
-    weeks = np.where(subscribed, np.maximum(last_week - first_week + 1, 0), 0)
-    send_owner, send_pos = _expand(weeks.astype(np.int64))
-    send_t = send_day[send_owner] + (first_week[send_owner] + send_pos) * WEEK
-    send_t = send_t + rng.integers(0, CAMPAIGN_SPREAD_SECONDS, send_owner.size)
-    open_p = _propensity(rng, p["open_rate"])
-    click_p = _propensity(rng, p["click_rate"])
-    opened = rng.random(send_owner.size) < open_p[send_owner]
-    last_open = sub_lo.copy()
-    np.maximum.at(last_open, send_owner[opened], send_t[opened])
-    kept = send_t <= last_open[send_owner] + SUNSET_SECONDS
-    send_owner, send_t, opened = send_owner[kept], send_t[kept], opened[kept]
-    open_owner = send_owner[opened]
-    delay = _log_normal(rng, np.full(open_owner.size, 7_200.0), 1.2).astype(np.int64)
-    open_t = send_t[opened] + 60 + delay
-    in_range = open_t <= end
-    open_owner, open_t = open_owner[in_range], open_t[in_range]
-    clicked = rng.random(open_owner.size) < click_p[open_owner]
-    click_owner = open_owner[clicked]
-    click_t = open_t[clicked] + 20 + rng.exponential(180.0, click_owner.size).astype(np.int64)
-    in_range = click_t <= end
-    parts += [
-        (EMAIL_SENT, (send_owner, send_t)),
-        (EMAIL_OPEN, (open_owner, open_t)),
-        (EMAIL_CLICK, (click_owner[in_range], click_t[in_range])),
-    ]
+    parts += _email_events(
+        rng,
+        cal,
+        subscribed,
+        signup,
+        anchor,
+        p["subscription_weeks"],
+        p["email_stop_days"],
+        p["open_rate"],
+        p["click_rate"],
+    )
     # One sortable key per event: owner, then time, then type.
     key = np.concatenate(
         [(owners.astype(np.int64) << 35) | (times << 3) | code for code, (owners, times) in parts]
@@ -470,12 +507,245 @@ def generate_block(seed: int, block: int, cal: Calendar) -> Block:
     )
 
 
-def generate_customers(seed: int, lo: int, hi: int, cal: Calendar) -> Block:
+@dataclass(frozen=True)
+class BuyerClass:
+    """A hidden class of the realistic profile: distributions, not fixed behaviour.
+
+    Rates are per 30-day month at an average point of the seasonal calendar. Each customer draws
+    their own purchase rate (gamma, mean `rate`, shape `rate_shape`) and their own chance of
+    lapsing after each purchase (beta, mean `lapse`); classes overlap in every feature.
+    """
+
+    name: str
+    share: float  # share of the customers who ever order
+    rate: float  # mean purchases per month while active
+    rate_shape: float  # gamma shape of the per-customer rate (small: heavy tail)
+    lapse: float  # mean chance of lapsing for good after each purchase
+    lapse_concentration: float  # beta concentration of the per-customer lapse chance
+    basket: float  # median order value of the class
+    basket_sigma: float  # log-normal spread of the per-customer median order value
+    refunder_share: float  # share of customers who ever refund (zero-inflated refunds)
+    refund_rate: float  # share of a refunder's purchases refunded
+    comeback: float  # chance that a lapsed customer comes back (once more each time)
+    session_rate: float  # sessions per month while active
+    subscribe_share: float  # share subscribed to the newsletter
+    open_rate: float  # opens per send of those who open at all
+    click_rate: float  # clicks per open
+    ticket_per_order: float  # chance of a support ticket after an order
+
+
+# fmt: off
+BUYER_CLASSES: tuple[BuyerClass, ...] = (
+    BuyerClass(
+        "casual", share=0.58, rate=0.12, rate_shape=0.9, lapse=0.6, lapse_concentration=3.0,
+        basket=32, basket_sigma=0.55, refunder_share=0.08, refund_rate=0.3, comeback=0.15,
+        session_rate=0.5, subscribe_share=0.5, open_rate=0.15, click_rate=0.15,
+        ticket_per_order=0.03,
+    ),
+    BuyerClass(
+        "regular", share=0.28, rate=0.45, rate_shape=1.2, lapse=0.22, lapse_concentration=4.0,
+        basket=42, basket_sigma=0.5, refunder_share=0.12, refund_rate=0.2, comeback=0.25,
+        session_rate=1.5, subscribe_share=0.7, open_rate=0.3, click_rate=0.25,
+        ticket_per_order=0.04,
+    ),
+    BuyerClass(
+        "loyal", share=0.09, rate=1.3, rate_shape=1.5, lapse=0.06, lapse_concentration=6.0,
+        basket=55, basket_sigma=0.5, refunder_share=0.15, refund_rate=0.15, comeback=0.35,
+        session_rate=4.0, subscribe_share=0.85, open_rate=0.45, click_rate=0.35,
+        ticket_per_order=0.05,
+    ),
+    BuyerClass(
+        "deal_seeker", share=0.05, rate=0.7, rate_shape=1.2, lapse=0.15, lapse_concentration=4.0,
+        basket=18, basket_sigma=0.45, refunder_share=0.6, refund_rate=0.35, comeback=0.3,
+        session_rate=2.5, subscribe_share=0.9, open_rate=0.4, click_rate=0.6,
+        ticket_per_order=0.1,
+    ),
+)
+# fmt: on
+NEVER_ORDERED = "never_ordered"
+REALISTIC_NAMES = (*(c.name for c in BUYER_CLASSES), NEVER_ORDERED)
+# Share of sign-ups who never order; of those who order, share never seen in the event stream.
+NEVER_ORDERED_SHARE = 0.08
+NO_EVENTS_SHARE = 0.10
+ACQUISITION_GROWTH = math.log(2.0)  # sign-ups per day double over the history
+MAX_SPELLS = 3  # first purchase spell plus at most two comebacks
+MAX_PURCHASES_PER_SPELL = 400
+COMEBACK_MEAN_DAYS = 270.0  # mean (seasonal) days from lapsing to coming back ...
+COMEBACK_MIN_DAYS = 60.0  # ... and never sooner than this
+COMEBACK_RATE_FACTOR = 0.8  # purchase rate after a comeback, relative to before
+WHALE_SHARE = 0.02  # customers whose order values carry a Pareto multiplier (heavy tail)
+WHALE_PARETO = 1.5
+NEVER_OPENS_SHARE = 0.25  # subscribers who never open an email
+NEWSLETTER_WEEKS_SUBSCRIBED = 60.0  # mean weeks until unsubscribing
+_CLASS = {
+    f.name: np.array([getattr(c, f.name) for c in BUYER_CLASSES], dtype=np.float64)
+    for f in fields(BuyerClass)
+    if f.name != "name"
+}
+_CLASS_CUM = _cumulative(_CLASS["share"])
+
+
+def _warped_to_seconds(rng: np.random.Generator, cal: Calendar, warped: np.ndarray) -> np.ndarray:
+    """Map seasonal time (cumulative day weights) to calendar seconds, with a daily rhythm."""
+    day = np.searchsorted(cal.day_cum, warped, side="right") - 1
+    np.clip(day, 0, cal.day_cum.size - 2, out=day)
+    hour = np.searchsorted(_HOUR_CUM, rng.random(warped.size), side="right")
+    t = day * DAY + hour * 3600 + rng.integers(0, 3600, warped.size)
+    return np.minimum(t, cal.end)
+
+
+def generate_realistic_block(seed: int, block: int, cal: Calendar) -> Block:
+    """Generate BLOCK_SIZE customers of the realistic profile from one random stream.
+
+    Each buyer's purchases follow a lapse-and-return process in seasonal time: a first purchase
+    at acquisition, further ones at the customer's own rate, after each a chance of lapsing for
+    good, and after lapsing a chance of coming back once more (at most MAX_SPELLS spells). Most
+    customers buy once; spend is heavy-tailed; refunds and tickets are zero-inflated.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+    n = BLOCK_SIZE
+    horizon = float(cal.day_cum[-1])
+    end = cal.end
+    buyer = rng.random(n) >= NEVER_ORDERED_SHARE
+    klass = np.minimum(
+        np.searchsorted(_CLASS_CUM, rng.random(n), side="right"), len(BUYER_CLASSES) - 1
+    )
+    group = np.where(buyer, klass, len(BUYER_CLASSES))
+    country = np.searchsorted(_COUNTRY_CUM, rng.random(n), side="right")
+    channel = np.searchsorted(_cumulative((0.3, 0.3, 0.2, 0.1, 0.1)), rng.random(n), side="right")
+    c = {name: values[klass] for name, values in _CLASS.items()}
+
+    # Acquisition grows over the history and follows the seasons.
+    u = rng.random(n)
+    first = horizon * np.log1p(u * math.expm1(ACQUISITION_GROWTH)) / ACQUISITION_GROWTH
+    first_t = _warped_to_seconds(rng, cal, first)
+    signup = np.maximum(first_t - rng.exponential(3 * DAY, n).astype(np.int64), 0)
+
+    rate = rng.gamma(c["rate_shape"], c["rate"] / c["rate_shape"]) / 30.0  # per seasonal day
+    a = c["lapse"] * c["lapse_concentration"]
+    lapse = np.clip(rng.beta(a, c["lapse_concentration"] - a), 1e-3, 1.0)
+    basket = _log_normal(rng, c["basket"], c["basket_sigma"])
+    whale = rng.random(n) < WHALE_SHARE
+    basket = np.where(whale, basket * (1.0 + rng.pareto(WHALE_PARETO, n)), basket)
+    refunder = rng.random(n) < c["refunder_share"]
+
+    owners, warped_times = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+    spells = []  # (owner, start, stop) in seasonal time, when the customer was active
+    start = first.copy()
+    alive = buyer.copy()
+    spell_rate = rate.copy()
+    for _ in range(MAX_SPELLS):
+        who = np.flatnonzero(alive & (start <= horizon))
+        if who.size == 0:
+            break
+        count = np.minimum(rng.geometric(lapse[who]), MAX_PURCHASES_PER_SPELL)
+        owner, pos = _expand(count)
+        gaps = rng.exponential(1.0, owner.size) / spell_rate[who][owner]
+        gaps[pos == 0] = 0.0
+        cum = np.cumsum(gaps)
+        starts_at = np.cumsum(count) - count
+        offset = cum - cum[starts_at][owner]
+        t = start[who][owner] + offset
+        inside = t <= horizon
+        owners.append(who[owner[inside]])
+        warped_times.append(t[inside])
+        last = start[who] + offset[starts_at + count - 1]
+        lapsed = last <= horizon
+        spells.append((who, start[who], np.minimum(last, horizon)))
+        comes_back = lapsed & (rng.random(who.size) < c["comeback"][who])
+        delay = COMEBACK_MIN_DAYS + rng.exponential(COMEBACK_MEAN_DAYS, who.size)
+        alive[:] = False
+        alive[who[comes_back]] = True
+        start[who] = last + delay
+        spell_rate[who] = spell_rate[who] * COMEBACK_RATE_FACTOR
+    owner = np.concatenate(owners)
+    t = _warped_to_seconds(rng, cal, np.concatenate(warped_times))
+    t = np.maximum(t, signup[owner])
+    cents = np.maximum(np.rint(_log_normal(rng, basket[owner], 0.4) * 100), 100).astype(np.int64)
+
+    refunded = np.flatnonzero(refunder[owner] & (rng.random(owner.size) < c["refund_rate"][owner]))
+    k = refunded.size
+    share = np.where(rng.random(k) < 0.6, 1.0, rng.uniform(0.2, 0.9, k))
+    refund_cents = np.maximum(np.floor(cents[refunded] * share), 1).astype(np.int64)
+    refund_t = t[refunded] + 3600 + rng.exponential(5 * DAY, k).astype(np.int64)
+    keep = refund_t <= end
+    order_owner = np.concatenate([owner, owner[refunded][keep]])
+    order_time = np.concatenate([t, refund_t[keep]])
+    order_cents = np.concatenate([cents, -refund_cents[keep]])
+    order = np.argsort((order_owner << 32) | order_time, kind="stable")
+
+    # Events: a low background of sessions from sign-up, more while active, a visit before each
+    # purchase; tickets after some orders; the newsletter for subscribers.
+    seen = rng.random(n) >= np.where(buyer, NO_EVENTS_SHARE, 0.3)
+    intensity = np.where(seen, _log_normal(rng, np.ones(n), 0.5), 0.0)
+    session_rate = np.where(buyer, c["session_rate"], 0.3) * intensity
+    end_arr = np.full(n, end, dtype=np.int64)
+    parts = [(SESSION, _poisson_times(rng, cal, 0.05 * session_rate, signup, end_arr))]
+    for who, lo, hi in spells:
+        lo_t = np.maximum(_warped_to_seconds(rng, cal, lo), signup[who])
+        hi_t = np.maximum(_warped_to_seconds(rng, cal, hi), lo_t)
+        spell_owner, spell_t = _poisson_times(rng, cal, session_rate[who], lo_t, hi_t)
+        parts.append((SESSION, (who[spell_owner], spell_t)))
+    visits = np.flatnonzero(seen[owner])
+    before = rng.integers(60, 2 * DAY, visits.size)
+    parts.append((SESSION, (owner[visits], np.maximum(t[visits] - before, signup[owner[visits]]))))
+    ticketed = np.flatnonzero(
+        seen[order_owner] & (rng.random(order_owner.size) < c["ticket_per_order"][order_owner])
+    )
+    ticket_t = order_time[ticketed] + rng.integers(3600, 14 * DAY, ticketed.size)
+    in_range = ticket_t <= end
+    parts.append((SUPPORT_TICKET, (order_owner[ticketed][in_range], ticket_t[in_range])))
+
+    subscribe = np.where(buyer, c["subscribe_share"], 0.3)
+    subscribed = seen & (rng.random(n) < subscribe)
+    opens_at_all = rng.random(n) >= NEVER_OPENS_SHARE
+    last_order = np.full(n, end, dtype=np.int64)
+    parts += _email_events(
+        rng,
+        cal,
+        subscribed,
+        signup,
+        last_order,
+        np.full(n, NEWSLETTER_WEEKS_SUBSCRIBED),
+        np.full(n, np.inf),
+        np.where(opens_at_all, c["open_rate"], 0.0),
+        c["click_rate"],
+    )
+    key = np.concatenate(
+        [(owners.astype(np.int64) << 35) | (times << 3) | code for code, (owners, times) in parts]
+    )
+    key.sort()
+    return Block(
+        signup=signup.astype(np.int32),
+        group=group.astype(np.int8),
+        country=country.astype(np.int8),
+        channel=channel.astype(np.int8),
+        order_owner=order_owner[order].astype(np.int32),
+        order_time=order_time[order].astype(np.int32),
+        order_cents=order_cents[order],
+        event_owner=(key >> 35).astype(np.int32),
+        event_time=((key >> 3) & 0xFFFFFFFF).astype(np.int32),
+        event_type=(key & 7).astype(np.int8),
+    )
+
+
+# profile -> (block generator, names of its true groups)
+PROFILES = {
+    "planted": (generate_block, GROUP_NAMES),
+    "realistic": (generate_realistic_block, REALISTIC_NAMES),
+}
+DEFAULT_PROFILE = "planted"
+
+
+def generate_customers(
+    seed: int, lo: int, hi: int, cal: Calendar, profile: str = DEFAULT_PROFILE
+) -> Block:
     """Generate customers lo..hi-1 (0-based), identical whatever range they are asked in."""
+    generate_one = PROFILES[profile][0]
     blocks = []
     for block in range(lo // BLOCK_SIZE, (hi - 1) // BLOCK_SIZE + 1):
         start = block * BLOCK_SIZE
-        part = generate_block(seed, block, cal)
+        part = generate_one(seed, block, cal)
         if lo > start or hi < start + BLOCK_SIZE:
             part = part.slice(max(lo - start, 0), min(hi - start, BLOCK_SIZE))
         blocks.append(part)
@@ -570,6 +840,7 @@ def chunk_tables(
     first_event: int,
     cal: Calendar,
     max_rows: int = ROW_GROUP_ROWS,
+    group_names: Sequence[str] = GROUP_NAMES,
 ) -> Iterator[tuple[str, pa.Table]]:
     """Yield (table name, rows) for generated customers, orders and events in slices."""
     customer_bytes = _id_bytes("C", np.arange(block.n_customers) + first_customer + 1, 8)
@@ -590,7 +861,7 @@ def chunk_tables(
     yield (
         "true_groups",
         pa.Table.from_arrays(
-            [customer_id, _dictionary_array(block.group, GROUP_NAMES)],
+            [customer_id, _dictionary_array(block.group, group_names)],
             schema=SCHEMAS["true_groups"],
         ),
     )
@@ -705,12 +976,12 @@ class Summary:
 
 
 def iter_chunks(
-    customers: int, seed: int, chunk_size: int, cal: Calendar
+    customers: int, seed: int, chunk_size: int, cal: Calendar, profile: str = DEFAULT_PROFILE
 ) -> Iterator[tuple[int, int, Block]]:
     """Yield (first customer, last customer + 1, rows) per chunk of customers."""
     for lo in range(0, customers, chunk_size):
         hi = min(lo + chunk_size, customers)
-        yield lo, hi, generate_customers(seed, lo, hi, cal)
+        yield lo, hi, generate_customers(seed, lo, hi, cal, profile)
 
 
 def run(
@@ -723,8 +994,11 @@ def run(
     dbt_seeds: bool = False,
     truth_out: Path | None = None,
     progress: bool = True,
+    profile: str = DEFAULT_PROFILE,
 ) -> Summary:
     """Generate the data set chunk by chunk and write it under out."""
+    if profile not in PROFILES:
+        raise UsageError(f"profile: {profile!r} is not one of {', '.join(PROFILES)}")
     if not 1 <= customers <= MAX_CUSTOMERS:
         raise UsageError(f"customers: {customers} is outside 1..{MAX_CUSTOMERS}")
     if chunk_size < 1:
@@ -759,8 +1033,13 @@ def run(
     started = time.perf_counter()
     n_chunks = -(-customers // chunk_size)
     try:
-        for index, (lo, hi, block) in enumerate(iter_chunks(customers, seed, chunk_size, cal)):
-            for name, table in chunk_tables(block, lo, summary.orders, summary.events, cal):
+        chunks = iter_chunks(customers, seed, chunk_size, cal, profile)
+        group_names = PROFILES[profile][1]
+        for index, (lo, hi, block) in enumerate(chunks):
+            tables = chunk_tables(
+                block, lo, summary.orders, summary.events, cal, group_names=group_names
+            )
+            for name, table in tables:
                 sinks[name].write(table)
             summary.customers += hi - lo
             summary.orders += block.order_owner.size
@@ -799,6 +1078,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, required=True, help="number of customers")
     parser.add_argument("--seed", type=int, required=True, help="random seed")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
+    parser.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="planted: six clean behaviour groups (recovery tests); realistic: most customers "
+        "buy once, heavy-tailed spend, lapse and return (see the README)",
+    )
     parser.add_argument(
         "--format",
         choices=["parquet", "csv", "both"],
@@ -844,6 +1130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             end_date=args.end_date,
             dbt_seeds=args.dbt_seeds,
             truth_out=args.truth_out,
+            profile=args.profile,
         )
     except UsageError as exc:
         print(f"customer-segments-generate: error: {exc}", file=sys.stderr)

@@ -479,3 +479,141 @@ def test_a_gaussian_mixture_recovers_the_groups(tmp_path: Path) -> None:
     model = GaussianMixture(n_components=6, n_init=3, random_state=0)
     labels = model.fit_predict(standardized.to_numpy())
     assert adjusted_rand_score(frame.true_group, labels) >= 0.9
+
+
+@pytest.fixture(scope="module")
+def realistic(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    """A realistic-profile data set: most customers buy once, spend is heavy-tailed."""
+    out = tmp_path_factory.mktemp("realistic")
+    generate.run(20_000, 5, out, fmt="parquet", progress=False, profile="realistic")
+    connection = duckdb.connect()
+    for name in TABLES:
+        connection.execute(f"create view {name} as select * from '{out / name}.parquet'")
+    return connection
+
+
+def test_realistic_profile_is_shaped_like_a_purchase_log(
+    realistic: duckdb.DuckDBPyConnection,
+) -> None:
+    one_time, median_orders, p99_orders, mean_spend, median_spend, p99_spend = realistic.sql(
+        """
+        with buyers as (
+            select customer_id, count(*) filter (where amount > 0) as n, sum(amount) as spend
+            from orders group by customer_id
+        )
+        select
+            avg((n = 1)::int), median(n), quantile_cont(n, 0.99),
+            avg(spend), median(spend), quantile_cont(spend, 0.99)
+        from buyers
+        """
+    ).fetchone()
+    assert 0.45 <= one_time <= 0.65  # a majority buys exactly once
+    assert median_orders == 1
+    assert p99_orders >= 25  # order counts are heavy-tailed
+    assert mean_spend > 2.5 * median_spend  # so is spend
+    assert p99_spend > 25 * median_spend
+
+
+def test_realistic_profile_has_zero_inflated_refunds_and_tickets(
+    realistic: duckdb.DuckDBPyConnection,
+) -> None:
+    refunders, ticket_holders = realistic.sql(
+        """
+        select
+            (select count(distinct customer_id) filter (where amount < 0)
+                / count(distinct customer_id) from orders),
+            (select count(distinct customer_id) from events where event_type = 'support_ticket')
+                / (select count(distinct customer_id) from orders)
+        """
+    ).fetchone()
+    assert 0.03 <= refunders <= 0.25
+    assert 0.02 <= ticket_holders <= 0.3
+
+
+def test_realistic_customers_lapse_and_come_back(realistic: duckdb.DuckDBPyConnection) -> None:
+    long_gaps, repeat_after_long_gap = realistic.sql(
+        """
+        with gaps as (
+            select customer_id,
+                ordered_at::date - lag(ordered_at::date) over (
+                    partition by customer_id order by ordered_at
+                ) as gap
+            from orders where amount > 0
+        )
+        select avg((gap > 180)::int), count(distinct customer_id) filter (where gap > 180)
+        from gaps where gap is not null
+        """
+    ).fetchone()
+    assert 0.02 <= long_gaps <= 0.2  # most repeat gaps are short, some are comebacks
+    assert repeat_after_long_gap >= 200
+
+
+def test_realistic_orders_follow_the_seasons_and_keep_going(
+    realistic: duckdb.DuckDBPyConnection,
+) -> None:
+    by_month = dict(
+        realistic.sql(
+            """
+            select month(ordered_at), count(*) from orders
+            where amount > 0 and ordered_at >= date '2024-07-01' and ordered_at < date '2025-07-01'
+            group by 1
+            """
+        ).fetchall()
+    )
+    assert by_month[12] > 1.3 * by_month[8]  # the December peak over the summer dip
+    # Orders in the last quarter: a build at an earlier as-of date has a future to compare with.
+    last_quarter = realistic.sql(
+        "select count(*) from orders where ordered_at >= date '2026-04-01'"
+    ).fetchone()[0]
+    assert last_quarter > 0.05 * realistic.sql("select count(*) from orders").fetchone()[0]
+
+
+def test_realistic_truth_names_hidden_classes(realistic: duckdb.DuckDBPyConnection) -> None:
+    shares = dict(
+        realistic.sql(
+            "select true_group, count(*) / sum(count(*)) over () from true_groups group by 1"
+        ).fetchall()
+    )
+    assert set(shares) == set(generate.REALISTIC_NAMES)
+    assert abs(shares["never_ordered"] - generate.NEVER_ORDERED_SHARE) < 0.02
+    never = realistic.sql(
+        """
+        select count(*) from true_groups join orders using (customer_id)
+        where true_group = 'never_ordered'
+        """
+    ).fetchone()[0]
+    assert never == 0
+
+
+def test_realistic_profile_is_deterministic_and_chunk_independent(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    generate.run(2_500, 9, one, fmt="parquet", progress=False, profile="realistic")
+    generate.run(2_500, 9, two, fmt="parquet", progress=False, profile="realistic", chunk_size=700)
+    for table in ("orders", "events", "customers", "true_groups"):
+        left = duckdb.sql(f"select * from '{one / table}.parquet' order by all").fetchall()
+        right = duckdb.sql(f"select * from '{two / table}.parquet' order by all").fetchall()
+        assert left == right, table
+
+
+def test_cli_takes_the_profile(tmp_path: Path) -> None:
+    code = generate.main(
+        ["--customers", "1000", "--seed", "3", "--out", str(tmp_path), "--profile", "realistic"]
+    )
+    assert code == 0
+    groups = duckdb.sql(f"select distinct true_group from '{tmp_path}/true_groups.parquet'")
+    assert {row[0] for row in groups.fetchall()} <= set(generate.REALISTIC_NAMES)
+
+
+def test_realistic_rows_stay_inside_the_history(realistic: duckdb.DuckDBPyConnection) -> None:
+    outside = realistic.sql(
+        f"""
+        select
+            (select count(*) from orders where ordered_at >= date '{END}' + interval 1 day),
+            (select count(*) from events where occurred_at >= date '{END}' + interval 1 day),
+            (select count(*) from orders join customers using (customer_id)
+                where ordered_at < signed_up_at),
+            (select count(*) from events join customers using (customer_id)
+                where occurred_at < signed_up_at)
+        """
+    ).fetchone()
+    assert outside == (0, 0, 0, 0)
