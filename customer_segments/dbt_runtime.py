@@ -51,9 +51,11 @@ def parse_model_config(text: str | dict) -> dict:
     for key in (*int_keys, "screen_sample_size", "refine_top"):
         if key in config:
             config[key] = int(config[key])
-    for key in ("min_segment_share", "match_threshold"):
+    for key in ("min_segment_share", "match_threshold", "k_tolerance"):
         if key in config:
             config[key] = float(config[key])
+    if "segment_space" in config:
+        config["segment_space"] = str(config["segment_space"]).strip().lower()
     return config
 
 
@@ -83,8 +85,14 @@ def fit_or_reuse(
     registry: pd.DataFrame | None,
     config: dict,
     log: Callable[[str], None] = dbt_log,
+    outcome_sample: pd.DataFrame | None = None,
+    validation_sample: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Return the registry rows to append: the new model, or none when nothing new was fitted."""
+    """Return the registry rows to append: the new model, or none when nothing new was fitted.
+
+    `outcome_sample` and `validation_sample` (past customer-dates with their next-days outcomes)
+    let the fit learn and validate the outcome space; without them it fits the feature space.
+    """
     previous = latest_model(registry) if registry is not None else None
     if not config["refit"]:
         if previous is None:
@@ -102,7 +110,14 @@ def fit_or_reuse(
             f"the fit sample int_fit_sample has {len(sample)}: too few customers with a valid "
             "order on or before the as-of date; see data_quality_issues for excluded rows"
         )
-    model = fit_segment_model(sample, config, previous=previous, log=log)
+    model = fit_segment_model(
+        sample,
+        config,
+        previous=previous,
+        log=log,
+        outcome_sample=outcome_sample,
+        validation_sample=validation_sample,
+    )
     if previous is not None and model.model_version == previous.model_version:
         log(f"segment fit: model {model.model_version} is already the latest registered; kept")
         return empty_registry()

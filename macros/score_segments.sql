@@ -2,15 +2,18 @@
     score_segments(features_relation, spec) -> a select statement scoring every row of
     features_relation with a registered segment model, in plain SQL.
 
-    Per feature: fill nulls, signed log1p (where the model says so), clip, standardize. Per
-    component k: log(weight) + log N(z | mean, precision) through the precision Cholesky factor,
-    then log-sum-exp and posteriors. Returns customer_id, as_of_date, model_version, one
+    Per feature: fill nulls, signed log1p (where the model says so), clip, standardize. An
+    outcome-space model then maps the standardized features z to its axes x by its embedding
+    (x_j = offset_j + sum_i z_i * w_ij); otherwise x = z. Per component k: log(weight) +
+    log N(x | mean, precision) through the precision Cholesky factor, then log-sum-exp and
+    posteriors. Returns customer_id, as_of_date, model_version, one
     probability column per segment (probability_segment_<id>), the top segment and the runner-up.
     Ties go to the lower segment id.
 #}
 {% macro score_segments(features_relation, spec) %}
 {%- set features = spec['features'] -%}
 {%- set components = spec['components'] | sort(attribute='segment_id') -%}
+{%- set embedding = spec.get('embedding') -%}
 
 with
 
@@ -39,6 +42,27 @@ standardized as (
 
 ),
 
+embedded as (
+
+    select
+        customer_id,
+        as_of_date,
+        {%- if embedding %}
+        {%- for axis in embedding %}
+        {{ float_literal(axis['offset']) }}
+        {%- for term in axis['terms'] %}
+            + z_{{ term[0] }} * {{ float_literal(term[1]) }}
+        {%- endfor %} as x_{{ loop.index0 }}{{ ',' if not loop.last }}
+        {%- endfor %}
+        {%- else %}
+        {%- for feature in features %}
+        z_{{ loop.index0 }} as x_{{ loop.index0 }}{{ ',' if not loop.last }}
+        {%- endfor %}
+        {%- endif %}
+    from standardized
+
+),
+
 log_densities as (
 
     select
@@ -50,13 +74,13 @@ log_densities as (
             {%- for terms in component['projection'] %}
             power(
                 {%- for term in terms %}
-                (z_{{ term[0] }} - {{ float_literal(component['mean'][term[0]]) }}) * {{ float_literal(term[1]) }}{{ ' +' if not loop.last }}
+                (x_{{ term[0] }} - {{ float_literal(component['mean'][term[0]]) }}) * {{ float_literal(term[1]) }}{{ ' +' if not loop.last }}
                 {%- endfor %}
             , 2){{ ' +' if not loop.last }}
             {%- endfor %}
         ) as log_density_{{ component['segment_id'] }}{{ ',' if not outer.last }}
         {%- endfor %}
-    from standardized
+    from embedded
 
 ),
 

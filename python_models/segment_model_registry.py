@@ -8,5 +8,14 @@ def model(dbt, session):
     dbt.config(materialized="incremental", full_refresh=False)
     config = parse_model_config(dbt.config.get("segment_model_config"))
     sample = as_pandas(dbt.ref("int_fit_sample"))
+    outcome_sample = as_pandas(dbt.ref("int_outcome_fit_sample"))
+    validation_sample = as_pandas(dbt.ref("int_validation_sample"))
     registry = as_pandas(session.sql(f"select * from {dbt.this}")) if dbt.is_incremental else None
-    return fit_or_reuse(sample, registry, config, log=dbt_log)
+    return fit_or_reuse(
+        sample,
+        registry,
+        config,
+        log=dbt_log,
+        outcome_sample=outcome_sample,
+        validation_sample=validation_sample,
+    )

@@ -28,6 +28,7 @@ REGISTRY_COLUMNS = [
 
 SELECTION_COLUMNS = [
     "model_version",
+    "segment_space",
     *(column for column in CANDIDATE_COLUMNS if column != "chosen"),
     "is_chosen",
 ]
@@ -98,11 +99,12 @@ def _models(registry: pd.DataFrame) -> list[SegmentModel]:
 
 
 def selection_frame(registry: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per candidate model evaluated for each registered version."""
+    """Return one row per candidate model evaluated for each registered version and space."""
     rows = []
     for model in _models(registry):
         for candidate in model.selection:
             row = {key: candidate.get(key) for key in SELECTION_COLUMNS}
+            row["segment_space"] = candidate.get("space") or "features"
             row["is_chosen"] = bool(candidate.get("chosen", False))
             row["model_version"] = model.model_version
             rows.append(row)
@@ -120,9 +122,10 @@ def selection_frame(registry: pd.DataFrame) -> pd.DataFrame:
             "reg_covar": "float64",
             "rejected_reason": "string",
             "screening_bic": "float64",
+            "segment_space": "string",
             "is_chosen": "bool",
         }
-    ).sort_values(["model_version", "k", "covariance_type"], ignore_index=True)
+    ).sort_values(["model_version", "segment_space", "k", "covariance_type"], ignore_index=True)
 
 
 def lineage_frame(registry: pd.DataFrame) -> pd.DataFrame:

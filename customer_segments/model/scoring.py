@@ -1,7 +1,9 @@
 """The scoring spec: the registered model reduced to the numbers the SQL scorer needs.
 
 The macro `score_segments` turns this spec into plain SQL (fill, transform, clip, standardize,
-component log-densities, log-sum-exp, posteriors); `SegmentModel.score_frame` is its reference.
+the embedding of an outcome-space model, component log-densities, log-sum-exp, posteriors);
+`SegmentModel.score_frame` is its reference. The spec also carries the k-means baseline of the
+validation (`baseline`), which the macro `kmeans_baseline_case` turns into SQL.
 """
 
 import math
@@ -17,7 +19,7 @@ def scoring_spec(model: SegmentModel) -> dict:
     """Return a JSON-safe dict with per-feature preprocessing and per-component constants."""
     prep = model.prep
     weights, means, precisions_chol = model.arrays()
-    n_dims = len(prep["features"])
+    n_dims = means.shape[1]
     features = [
         {
             "name": name,
@@ -54,9 +56,23 @@ def scoring_spec(model: SegmentModel) -> dict:
                 "projection": projection,
             }
         )
+    embedding = None
+    if model.embedding is not None:
+        axis_weights = np.asarray(model.embedding["weights"], dtype="float64")
+        embedding = [
+            {
+                "name": name,
+                "terms": [[i, float(w)] for i, w in enumerate(axis_weights[:, j]) if w != 0.0],
+                "offset": float(model.embedding["offset"][j]),
+            }
+            for j, name in enumerate(model.embedding["axes"])
+        ]
     return {
         "model_version": model.model_version,
         "covariance_type": model.covariance_type,
+        "space": model.space,
         "features": features,
+        "embedding": embedding,
         "components": components,
+        "baseline": model.baseline,
     }

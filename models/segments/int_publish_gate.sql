@@ -34,6 +34,18 @@ transitions as (
 
 ),
 
+outcomes as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_outcomes') }}
+
+),
+
+validation as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_validation') }}
+
+),
+
 final as (
 
     select
@@ -41,12 +53,16 @@ final as (
         profiles.n_rows as profile_rows,
         rules.n_rows as rule_rows,
         history.n_rows as history_rows,
-        transitions.n_rows as transition_rows
+        transitions.n_rows as transition_rows,
+        outcomes.n_rows as outcome_rows,
+        validation.n_rows as validation_rows
     from membership
     cross join profiles
     cross join rules
     cross join history
     cross join transitions
+    cross join outcomes
+    cross join validation
 
 )
 

@@ -327,7 +327,8 @@ def test_fitted_model_shape(fitted):
     expected_shape = (3, 4, 4) if model.covariance_type == "full" else (3, 4)
     assert np.asarray(model.precisions_cholesky).shape == expected_shape
     assert sum(row["chosen"] for row in model.selection) == 1
-    assert set(model.selection[0]) == set(CANDIDATE_COLUMNS)
+    assert set(model.selection[0]) == {*CANDIDATE_COLUMNS, "space"}
+    assert {row["space"] for row in model.selection} == {"features"}
     assert model.config == config
 
 
@@ -519,3 +520,193 @@ def test_days_since_nulls_mean_never_and_fill_with_the_maximum():
     )
     prep = fit_preprocessor(frame, ["days_since_last_event", "email_open_rate"], (0.0, 1.0))
     assert prep["fill_value"] == [300.0, 0.3]
+
+
+# ---- the outcome space and the validation -----------------------------------------------------
+
+
+def outcome_frames(seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Customers whose next-90-day outcomes follow one feature while another has loud structure.
+
+    `order_count` (spread evenly over 1-20) decides what happens next: the more orders, the
+    likelier and bigger the next purchase. `email_open_rate` splits everyone into three tight,
+    far-apart blobs that say nothing about it. A mixture of the features finds the email blobs;
+    the outcome space orders customers by what they will do.
+    """
+    rng = np.random.default_rng(seed)
+
+    def frame(n: int, dates: list[str], prefix: str) -> pd.DataFrame:
+        orders = rng.uniform(1, 20, n)
+        email = rng.choice([0.05, 0.5, 0.95], n) + rng.normal(0, 0.005, n)
+        bought = rng.random(n) < 0.02 + 0.9 * (orders - 1) / 19
+        spend = np.where(bought, rng.gamma(3.0, 2 + 6 * orders), 0.0)
+        return pd.DataFrame(
+            {
+                "customer_id": [f"{prefix}{i:05d}" for i in range(n)],
+                "as_of_date": pd.to_datetime(rng.choice(dates, n)),
+                "order_count": orders,
+                "email_open_rate": email,
+                "days_since_last_order": rng.integers(0, 400, n),
+                "net_spend": orders * 30.0,
+                "net_spend_next_90d": spend,
+                "bought_again_90d": bought,
+            }
+        )
+
+    latest = frame(1500, ["2026-06-30"], "c")
+    training = frame(3000, ["2025-06-30", "2025-07-31", "2025-08-31"], "t")
+    validation = frame(2000, ["2026-01-31", "2026-02-28"], "v")
+    return latest, training, validation
+
+
+def outcome_config(**overrides) -> dict:
+    return model_config(features=["order_count", "email_open_rate"], k_max=5, n_init=3, **overrides)
+
+
+def test_auto_takes_the_space_that_separates_what_customers_do_next():
+    latest, training, validation = outcome_frames()
+    model = fit_segment_model(
+        latest,
+        outcome_config(),
+        None,
+        log=quiet,
+        outcome_sample=training,
+        validation_sample=validation,
+    )
+    figures = model.validation["spaces"]
+    assert set(figures) == {"features", "outcomes"}
+    assert model.space == "outcomes" == model.validation["chosen_space"]
+    for name in ("net_spend_next_90d", "bought_again_90d"):
+        assert figures["outcomes"][name] > figures["features"][name] + 0.1
+    # The embedding maps the two features to two standardized axes, learnt on the training rows.
+    weights = np.asarray(model.embedding["weights"])
+    assert weights.shape == (2, 2)
+    assert abs(weights[0, 0]) > 5 * abs(weights[1, 0])  # spend follows order_count, not email
+    assert len(model.feature_means) == len(model.segment_ids)
+    assert np.asarray(model.feature_means).shape[1] == 2
+    assert {row["space"] for row in model.selection} == {"features", "outcomes"}
+    assert sum(row["chosen"] for row in model.selection) == 1
+    chosen = next(row for row in model.selection if row["chosen"])
+    assert chosen["space"] == "outcomes" and chosen["covariance_type"] == "full"
+    # The k-means baseline of the validation has as many segments, on log recency/frequency/spend.
+    assert len(model.baseline["centroids"]) == len(model.segment_ids)
+
+
+def test_outcome_space_scoring_round_trip_and_version():
+    latest, training, validation = outcome_frames()
+    config = outcome_config(segment_space="outcomes")
+    model = fit_segment_model(
+        latest, config, None, log=quiet, outcome_sample=training, validation_sample=validation
+    )
+    X = model.mixture_input(latest)
+    assert X.shape == (len(latest), 2)
+    expected = model.to_sklearn().predict_proba(X)
+    scores = model.score_frame(latest)
+    assert np.abs(scores[model.segment_ids].to_numpy() - expected).max() < 1e-12
+    back = SegmentModel.from_json(model.to_json())
+    assert back == model and back.expected_version() == model.model_version
+    content = json.loads(model.to_json())
+    content["embedding"]["weights"][0][0] += 1e-3
+    assert compute_model_version(content) != model.model_version
+    # A model without an embedding hashes as before (its version does not change).
+    features_only = fit_segment_model(
+        latest, model_config(features=config["features"]), None, quiet
+    )
+    assert features_only.embedding is None
+    content = json.loads(features_only.to_json())
+    assert (
+        compute_model_version({key: value for key, value in content.items() if key != "embedding"})
+        == features_only.model_version
+    )
+
+
+def test_outcome_space_needs_past_outcomes():
+    latest, _, _ = outcome_frames()
+    with pytest.raises(ValueError, match="history_months"):
+        fit_segment_model(latest, outcome_config(segment_space="outcomes"), None, log=quiet)
+    messages = []
+    model = fit_segment_model(latest, outcome_config(), None, log=messages.append)
+    assert model.space == "features" and model.validation is None
+    assert any("no past as-of dates with observed outcomes" in line for line in messages)
+    with pytest.raises(ValueError, match="segment_space must be one of"):
+        fit_segment_model(latest, outcome_config(segment_space="both"), None, log=quiet)
+
+
+def test_a_refit_in_the_outcome_space_keeps_ids():
+    latest, training, validation = outcome_frames()
+    config = outcome_config(segment_space="outcomes")
+    first = fit_segment_model(
+        latest, config, None, log=quiet, outcome_sample=training, validation_sample=validation
+    )
+    latest2, training2, validation2 = outcome_frames(seed=4)
+    second = fit_segment_model(
+        latest2,
+        {**config, "seed": 8},
+        first,
+        log=quiet,
+        outcome_sample=training2,
+        validation_sample=validation2,
+    )
+    events = {row["segment_id"]: row["event"] for row in second.lineage}
+    carried = {segment for segment, event in events.items() if event == "carried_over"}
+    # Segments of a continuum: the refit may merge two, but what it keeps keeps its id.
+    assert carried == set(first.segment_ids) & set(second.segment_ids)
+    assert len(carried) >= len(first.segment_ids) - 1
+    assert set(events) == set(first.segment_ids) | set(second.segment_ids)
+
+
+def test_k_tolerance_prefers_fewer_segments_that_fit_almost_as_well():
+    rng = np.random.default_rng(5)
+    X = blobs(rng, np.array([[0.0, 0.0], [6.0, 0.0], [6.3, 0.0]]), [300, 150, 150], [0.5, 0.5])
+    grid = dict(k_values=[2, 3, 4], covariance_types=["full"], n_init=3, seed=1, min_share=0.02)
+    exact = fit_candidates(X, **grid, log=quiet, k_tolerance=0.0).candidates
+    lenient = fit_candidates(X, **grid, log=quiet, k_tolerance=0.5).candidates
+    best_k = int(exact.loc[exact["chosen"], "k"].item())
+    chosen = lenient.loc[lenient["chosen"]].iloc[0]
+    lowest = exact.loc[exact["rejected_reason"].isna(), "bic"].min()
+    assert int(chosen["k"]) <= best_k
+    assert chosen["bic"] <= lowest + 0.5 * len(X)
+    assert int(chosen["k"]) == 2  # the two close blobs are one segment at this tolerance
+    with pytest.raises(ValueError, match="k_tolerance"):
+        fit_candidates(X, **grid, log=quiet, k_tolerance=-1.0)
+
+
+def test_eta_squared_by_hand():
+    from customer_segments.model.outcomes import eta_squared, validation_figures
+
+    values = [1.0, 3.0, 10.0, 14.0]
+    # mean 7; total SS 36 + 16 + 9 + 49 = 110; groups (1, 3) and (10, 14): means 2 and 12,
+    # between SS 2 * 25 + 2 * 25 = 100.
+    assert eta_squared(values, ["a", "a", "b", "b"]) == pytest.approx(100 / 110)
+    # groups (1, 10) and (3, 14): means 5.5 and 8.5, between SS 2 * 2.25 + 2 * 2.25 = 9.
+    assert eta_squared(values, ["a", "b", "a", "b"]) == pytest.approx(9 / 110)
+    assert math.isnan(eta_squared([5.0, 5.0], ["a", "b"]))
+    frame = pd.DataFrame(
+        {
+            "as_of_date": ["d1"] * 4 + ["d2"] * 2,
+            "net_spend_next_90d": [1.0, 3.0, 10.0, 14.0, 0.0, 8.0],
+            "bought_again_90d": [False, True, True, True, False, True],
+        }
+    )
+    figures = validation_figures(frame, ["a", "a", "b", "b", "a", "b"])
+    assert figures["net_spend_next_90d"] == pytest.approx((100 / 110 + 1.0) / 2)
+
+
+def test_kmeans_baseline_assigns_like_scikit_learn():
+    from sklearn.cluster import KMeans
+
+    from customer_segments.model.outcomes import (
+        assign_kmeans_baseline,
+        baseline_matrix,
+        fit_kmeans_baseline,
+    )
+
+    latest, _, _ = outcome_frames()
+    baseline = fit_kmeans_baseline(latest, 3, seed=0)
+    X = baseline_matrix(latest)
+    scaled = (X - np.asarray(baseline["center"])) / np.asarray(baseline["scale"])
+    reference = KMeans(n_clusters=3, n_init=10, random_state=0).fit(scaled)
+    np.testing.assert_allclose(baseline["centroids"], reference.cluster_centers_)
+    np.testing.assert_array_equal(
+        assign_kmeans_baseline(latest, baseline), reference.predict(scaled)
+    )

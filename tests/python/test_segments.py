@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 from conftest import query, run_dbt
 
-from customer_segments.model.preprocess import transform
 from customer_segments.model.segment_model import SegmentModel
 
 
@@ -28,7 +27,7 @@ def test_sql_scoring_agrees_with_sklearn(sample_warehouse):
         sample_warehouse, "select * from int_segment_scores order by customer_id, as_of_date"
     )
     assert len(scores) == len(features)
-    expected = model.to_sklearn().predict_proba(transform(features, model.prep))
+    expected = model.to_sklearn().predict_proba(model.mixture_input(features))
     columns = [f"probability_segment_{segment_id}" for segment_id in model.segment_ids]
     actual = scores[columns].to_numpy()
     difference = np.abs(actual - expected).max()
@@ -60,9 +59,19 @@ def test_registry_holds_a_complete_model(sample_warehouse):
     assert len(chosen) == 1
     assert chosen["k"].iloc[0] == len(model.segment_ids)
     assert chosen["covariance_type"].iloc[0] == model.covariance_type
-    eligible = selection[selection["rejected_reason"].isna()]
-    assert chosen["bic"].iloc[0] == eligible["bic"].min()
-    assert set(selection["k"]) >= set(range(1, 11))
+    assert chosen["segment_space"].iloc[0] == model.space
+    # The chosen k: the smallest whose BIC per customer is within k_tolerance of the lowest.
+    space = selection[selection["segment_space"] == model.space]
+    eligible = space[space["rejected_reason"].isna()]
+    tolerance = model.config["k_tolerance"] * model.sample_size
+    assert chosen["bic"].iloc[0] <= eligible["bic"].min() + tolerance
+    assert (
+        eligible.loc[eligible["k"] < chosen["k"].iloc[0], "bic"] > eligible["bic"].min() + tolerance
+    ).all()
+    for segment_space in set(selection["segment_space"]):
+        assert set(selection.loc[selection["segment_space"] == segment_space, "k"]) >= set(
+            range(1, 11)
+        )
     print("\nmodel selection (BIC):")
     print(
         selection[
