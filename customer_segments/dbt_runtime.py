@@ -231,6 +231,8 @@ PUBLISHED_TABLES = [
     "segment_rules",
     "segment_history",
     "segment_transitions",
+    "segment_outcomes",
+    "segment_validation",
     "segment_model_selection",
     "segment_lineage",
 ]

@@ -16,7 +16,7 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -91,6 +91,9 @@ class ReportData:
     lineage: list[dict[str, Any]]
     newer_versions: list[str]
     segment_names: dict[int, str]
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    validation: list[dict[str, Any]] = field(default_factory=list)
+    segment_space: str = "features"
 
 
 def _records(
@@ -167,16 +170,54 @@ def load_report_data(database: Path) -> ReportData:
             order by from_segment_id, to_segment_id
             """,
         )
+        spaces = _records(
+            connection,
+            """
+            select segment_space from segment_model_selection
+            where model_version = ? and is_chosen
+            """,
+            [model_version],
+        )
+        segment_space = str(spaces[0]["segment_space"]) if spaces else "features"
         selection = _records(
             connection,
             """
             select k, covariance_type, bic, converged, smallest_share, rejected_reason, is_chosen
             from segment_model_selection
-            where model_version = ?
+            where model_version = ? and segment_space = ?
             order by covariance_type, k
             """,
-            [model_version],
+            [model_version, segment_space],
         )
+        outcomes, validation = [], []
+        if "segment_outcomes" in tables:
+            # What the segments did next at the latest date whose 90 days are observed.
+            outcomes = _records(
+                connection,
+                """
+                select * from segment_outcomes
+                where as_of_date = (select max(as_of_date) from segment_outcomes)
+                order by segment_id
+                """,
+            )
+        if "segment_validation" in tables:
+            validation = _records(
+                connection,
+                """
+                select
+                    segmentation,
+                    count(*) as n_dates,
+                    min(as_of_date) as first_date,
+                    max(as_of_date) as last_date,
+                    max(n_groups) as n_groups,
+                    avg(eta_squared_spend_90d) as eta_squared_spend_90d,
+                    avg(eta_squared_bought_again_90d) as eta_squared_bought_again_90d
+                from segment_validation
+                group by segmentation
+                order by case segmentation when 'segments' then 0 when 'kmeans_log_rfm' then 1
+                    else 2 end
+                """,
+            )
         lineage = _records(
             connection,
             """
@@ -223,6 +264,9 @@ def load_report_data(database: Path) -> ReportData:
         lineage=lineage,
         newer_versions=[str(version) for version in newer_versions],
         segment_names=segment_names,
+        outcomes=outcomes,
+        validation=validation,
+        segment_space=segment_space,
     )
 
 
@@ -858,6 +902,105 @@ def _bic_chart(data: ReportData) -> str:
     )
 
 
+SEGMENTATION_LABELS = {
+    "segments": "These segments",
+    "kmeans_log_rfm": "k-means on log recency, frequency, spend",
+    "rfm_quintile_map": "RFM quintile map",
+}
+
+
+def _money(value: Any) -> str:
+    """Format an amount with thousands separators and no decimals from 100 up."""
+    number = float(value)
+    return f"{number:,.0f}" if abs(number) >= 100 else f"{number:,.2f}"
+
+
+def _outcomes_section(data: ReportData) -> str:
+    """Render what each segment's customers did in the 90 days after the latest observed date."""
+    if not data.outcomes:
+        return (
+            '<section id="segment-outcomes"><h2>What happens next</h2><p>No past as-of date has '
+            "its next 90 days observed yet (history_months is too short).</p></section>"
+        )
+    first = data.outcomes[0]
+    as_of = first["as_of_date"]
+    rows = []
+    for row in sorted(data.outcomes, key=lambda r: -float(r["bought_again_90d_share"])):
+        segment_id = int(row["segment_id"])
+        bought = float(row["bought_again_90d_share"])
+        mean = float(row["mean_net_spend_next_90d"])
+        median = float(row["median_net_spend_next_90d"])
+        without = row["without_purchase_180d_share"]
+        without_text = "n/a" if _is_missing(without) else format_percent(float(without))
+        rows.append(
+            f'<tr data-segment-id="{segment_id}"><td>{_segment_label(data, segment_id)}</td>'
+            f'<td class="num">{format_int(int(row["n_customers"]))}</td>'
+            f'<td class="num"><span class="outcome-bought" data-value="{_data_value(bought)}">'
+            f"{format_percent(bought)}</span></td>"
+            f'<td class="num"><span class="outcome-mean-spend" data-value="{_data_value(mean)}">'
+            f"{_money(mean)}</span></td>"
+            f'<td class="num">{_money(median)}</td><td class="num">{without_text}</td></tr>'
+        )
+    population = float(first["population_bought_again_90d_share"])
+    return f"""
+<section id="segment-outcomes">
+  <h2>What happens next</h2>
+  <p class="note">The customers in each segment on <strong>{escape(str(as_of))}</strong> (every
+    month scored with today's model) and what they did in the 90 days after: the share who bought
+    again (<span id="outcome-population" data-value="{_data_value(population)}">{
+        format_percent(population)
+    }</span> of everyone), their mean and median net spend, and the share still without a
+    purchase after 180 days.</p>
+  <table class="outcomes">
+    <thead><tr><th scope="col">Segment</th><th scope="col" class="num">Customers then</th>
+      <th scope="col" class="num">Bought again</th><th scope="col" class="num">Mean spend</th>
+      <th scope="col" class="num">Median spend</th>
+      <th scope="col" class="num">No purchase in 180 days</th></tr></thead>
+    <tbody>{"".join(rows)}</tbody>
+  </table>
+</section>"""
+
+
+def _validation_section(data: ReportData) -> str:
+    """Render the share of next-90-day variance each segmentation explains, ours first."""
+    if not data.validation:
+        return (
+            '<section id="segment-validation"><h2>Do the segments predict?</h2><p>No validation '
+            "dates: history_months must cover at least 8 months with observed next 90 days."
+            "</p></section>"
+        )
+    first = data.validation[0]
+    rows = []
+    for row in data.validation:
+        name = str(row["segmentation"])
+        spend = row["eta_squared_spend_90d"]
+        bought = row["eta_squared_bought_again_90d"]
+        rows.append(
+            f'<tr data-segmentation="{escape(name)}"><td>'
+            f"{escape(SEGMENTATION_LABELS.get(name, name))}</td>"
+            f'<td class="num">{int(row["n_groups"])}</td>'
+            f'<td class="num"><span class="eta-spend" data-value="{_data_value(spend)}">'
+            f"{'n/a' if _is_missing(spend) else f'{float(spend):.3f}'}</span></td>"
+            f'<td class="num"><span class="eta-bought" data-value="{_data_value(bought)}">'
+            f"{'n/a' if _is_missing(bought) else f'{float(bought):.3f}'}</span></td></tr>"
+        )
+    return f"""
+<section id="segment-validation">
+  <h2>Do the segments predict?</h2>
+  <p class="note">Share of the variance of what customers did in the next 90 days that the groups
+    explain (eta squared, 0 to 1; higher is better), mean over {int(first["n_dates"])} validation
+    dates ({escape(str(first["first_date"]))} to {escape(str(first["last_date"]))}), which the
+    model did not learn from. The model's segments live in the
+    <strong id="segment-space">{escape(data.segment_space)}</strong> space.</p>
+  <table class="validation">
+    <thead><tr><th scope="col">Segmentation</th><th scope="col" class="num">Groups</th>
+      <th scope="col" class="num">Net spend</th><th scope="col" class="num">Bought again</th>
+      </tr></thead>
+    <tbody>{"".join(rows)}</tbody>
+  </table>
+</section>"""
+
+
 def _model_section(data: ReportData) -> str:
     """Render the chosen k and covariance, the BIC curve and the candidates."""
     chosen = [row for row in data.selection if row["is_chosen"]]
@@ -908,8 +1051,10 @@ def _model_section(data: ReportData) -> str:
   <div class="model-grid">
     <div>{_bic_chart(data)}</div>
     <div>
-      <p class="callout first">Chosen: <strong>{summary}</strong>, the lowest BIC among the
-        {n_eligible} eligible of {len(data.selection)} candidates (k × covariance type).</p>
+      <p class="callout first">Chosen in the {escape(data.segment_space)} space:
+        <strong>{summary}</strong>, the fewest segments whose BIC is within the tolerance of the
+        lowest among the {n_eligible} eligible of {len(data.selection)} candidates
+        (k × covariance type).</p>
       <h3>Rejected candidates</h3>
       {rejected_table}
       <details>
@@ -1100,6 +1245,7 @@ def render_report(data: ReportData) -> str:
 <main>
 {_header(data)}
 {_sizes_section(data)}
+<div class="grid-2">{_outcomes_section(data)}{_validation_section(data)}</div>
 {_rules_section(data)}
 {lift_and_movement}
 {_history_section(data)}
