@@ -88,7 +88,9 @@ def test_outcomes_separate_the_segments(realistic_builds, generator_seed):
         db_path,
         """
         select * from segment_outcomes
-        where as_of_date = (select max(as_of_date) from segment_outcomes where outcome_role = 'validation')
+        where as_of_date = (
+            select max(as_of_date) from segment_outcomes where outcome_role = 'validation'
+        )
         """,
     )
     shares = outcomes["bought_again_90d_share"]
