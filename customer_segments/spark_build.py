@@ -3,8 +3,9 @@
 dbt-spark runs dbt Python models only on Databricks. On any other Spark (here: local mode through
 dbt-spark's `session` method) this command runs the whole build in one process:
 
-1. `dbt build` up to the SQL-drawn fit sample (int_fit_sample);
-2. fit: the sample is read through Spark, `fit_or_reuse` appends the registry rows, and the
+1. `dbt build` up to the SQL-drawn samples (int_fit_sample, int_outcome_fit_sample,
+   int_validation_sample);
+2. fit: the samples are read through Spark, `fit_or_reuse` appends the registry rows, and the
    selection and lineage tables are rewritten from the registry;
 3. `dbt build` of the SQL scoring up to the scored fit sample;
 4. explain and name: `explain_segments` and `name_segments_for_build` write the rules and names;
@@ -36,7 +37,8 @@ from customer_segments.dbt_runtime import (
 from customer_segments.model.registry import lineage_frame, selection_frame
 
 PACKAGE = "customer_segments"
-FIT_STAGE = ["+int_fit_sample", "segment_name_overrides"]
+SAMPLES = ["int_fit_sample", "int_outcome_fit_sample", "int_validation_sample"]
+FIT_STAGE = [*(f"+{sample}" for sample in SAMPLES), "segment_name_overrides"]
 SCORING_STAGE = [
     "segment_model_registry",
     "segment_model_selection",
@@ -44,7 +46,11 @@ SCORING_STAGE = [
     "int_segment_scores",
     "int_scored_fit_sample",
 ]
-EXPLAINED_STAGE_EXCLUDES = ["+int_scored_fit_sample", *FIT_STAGE[1:], *SCORING_STAGE[1:3]]
+EXPLAINED_STAGE_EXCLUDES = [
+    "+int_scored_fit_sample",
+    *FIT_STAGE[1:],
+    *SCORING_STAGE[1:3],
+]
 
 
 def say(message: str) -> None:
@@ -154,9 +160,18 @@ def project_settings(dbt_arguments: list[str]) -> dict:
 def fit_step(session, settings: dict) -> None:
     """Fit (or reuse) the model on the SQL-drawn sample; append to the registry."""
     steps = settings["steps"]
-    sample = as_pandas(session.table(f"{settings['schema']}.int_fit_sample"))
+    sample, outcome_sample, validation_sample = (
+        as_pandas(session.table(f"{settings['schema']}.{name}")) for name in SAMPLES
+    )
     registry = read_table(session, steps["segment_model_registry"])
-    appended = fit_or_reuse(sample, registry, settings["model_config"], log=say)
+    appended = fit_or_reuse(
+        sample,
+        registry,
+        settings["model_config"],
+        log=say,
+        outcome_sample=outcome_sample,
+        validation_sample=validation_sample,
+    )
     write_table(session, appended, steps["segment_model_registry"], mode="append")
     full = as_pandas(session.table(steps["segment_model_registry"]))
     write_table(session, selection_frame(full), steps["segment_model_selection"], "overwrite")

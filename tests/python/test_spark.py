@@ -171,6 +171,11 @@ def test_same_segment_for_every_customer(spark_warehouse, sample_warehouse):
         ("feat_customer_features", ["customer_id", "as_of_date"]),
         ("int_segment_scores", ["customer_id", "as_of_date"]),
         ("data_quality_issues", ["input_table", "issue"]),
+        ("segment_outcomes", ["as_of_date", "segment_id"]),
+        ("segment_validation", ["segmentation", "as_of_date"]),
+        ("int_customer_outcomes", ["customer_id", "as_of_date"]),
+        ("int_outcome_fit_sample", ["customer_id", "as_of_date"]),
+        ("int_validation_sample", ["customer_id", "as_of_date"]),
     ],
 )
 def test_published_and_intermediate_tables_match(spark_warehouse, sample_warehouse, table, key):
