@@ -247,9 +247,10 @@ def run_size(
     daily: bool,
     baseline_cap_mib: float,
     floor_retry_memory: str,
+    profile: str = "realistic",
 ) -> tuple[dict, list[str]]:
     """Generate one size and time the contenders on it; return results and notes."""
-    data = work / f"data_{customers}"
+    data = work / f"data_{profile}_{customers}"
     if not (data / "events.parquet").exists():
         subprocess.run(
             [
@@ -260,6 +261,8 @@ def run_size(
                 str(customers),
                 "--seed",
                 "1",
+                "--profile",
+                profile,
                 "--out",
                 str(data),
                 "--format",
@@ -374,6 +377,12 @@ def main() -> None:
         default="16GB",
         help="DuckDB memory_limit for a second floor run when it fails at 3GB ('' for none)",
     )
+    parser.add_argument(
+        "--profile",
+        choices=["realistic", "planted"],
+        default="realistic",
+        help="generator profile of the benchmark data (README: Generating data)",
+    )
     parser.add_argument("--work", type=Path, default=REPO / "build" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "RESULTS.md")
     args = parser.parse_args()
@@ -399,6 +408,7 @@ def main() -> None:
             daily=size in daily_sizes,
             baseline_cap_mib=args.baseline_cap_mib,
             floor_retry_memory=args.floor_retry_memory,
+            profile=args.profile,
         )
         baseline = results["notebook baseline"]
         # A baseline that failed would have needed at least the time and memory it had used,
