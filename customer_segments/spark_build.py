@@ -45,6 +45,8 @@ SCORING_STAGE = [
     "segment_lineage",
     "int_segment_scores",
     "int_scored_fit_sample",
+    # Its parents span the first two stages (the samples, the scores): named, so it runs here.
+    "assert_fit_sample_segments_meet_minimum_share",
 ]
 EXPLAINED_STAGE_EXCLUDES = [
     "+int_scored_fit_sample",
