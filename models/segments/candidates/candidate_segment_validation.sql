@@ -105,7 +105,7 @@ rfm_scores as (
         customer_id,
         as_of_date,
         ntile(5) over (
-            partition by as_of_date order by days_since_last_order desc, customer_id
+            partition by as_of_date order by days_since_last_order desc, customer_id asc
         ) as recency_score,
         ntile(5) over (partition by as_of_date order by order_count, customer_id) as frequency_score
     from base
@@ -232,11 +232,15 @@ final as (
         cast(date_totals.n_customers as {{ dbt.type_bigint() }}) as n_customers,
         cast(case
             when date_totals.variance_spend > 0
-                then least(1.0e0, between_groups.between_spend / (date_totals.n_customers * date_totals.variance_spend))
+                then least(
+                    1.0e0, between_groups.between_spend / (date_totals.n_customers * date_totals.variance_spend)
+                )
         end as {{ type_double() }}) as eta_squared_spend_90d,
         cast(case
             when date_totals.variance_bought > 0
-                then least(1.0e0, between_groups.between_bought / (date_totals.n_customers * date_totals.variance_bought))
+                then least(
+                    1.0e0, between_groups.between_bought / (date_totals.n_customers * date_totals.variance_bought)
+                )
         end as {{ type_double() }}) as eta_squared_bought_again_90d,
         cast('{{ spec["model_version"] }}' as {{ dbt.type_string() }}) as model_version,
         cast('{{ spec.get("space", "features") }}' as {{ dbt.type_string() }}) as segment_space
