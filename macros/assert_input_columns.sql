@@ -21,7 +21,7 @@
             {%- set described = "source raw." ~ table_name ~ " (" ~ source('raw', table_name) ~ ")" -%}
         {%- endif -%}
         {%- set probe = run_query("select * from " ~ raw_input(table_name) ~ " limit 0") -%}
-        {%- set found = probe.column_names | map('lower') | list -%}
+        {%- set found = probe.column_names | map('lower') | reject('in', ['_extra_field_1', '_extra_field_2']) | list -%}
         {%- set missing = [] -%}
         {%- for column in required_columns -%}
             {%- if column | lower not in found -%}

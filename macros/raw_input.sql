@@ -13,7 +13,7 @@
     {%- do source('raw', table_name) -%}
     {%- set location = var(table_name ~ '_location', none) -%}
     {%- if location -%}
-        {{ read_location(location) }}
+        {{ read_location(location, table_name) }}
     {%- else -%}
         {{ raw_input_relation(table_name) }}
     {%- endif -%}
@@ -34,20 +34,47 @@
 
 
 {#
-    read_location(location) -> a relation expression reading a Parquet or CSV path or glob.
-    DuckDB: read_parquet(...) or read_csv(...) (CSV: header row, every column as text, BOM and
-    CRLF handled by DuckDB's reader). Spark: parquet.`path` (Parquet only).
+    read_location(location, table_name, rejects_table=none) -> a relation expression reading a
+    Parquet or CSV path or glob.
+
+    DuckDB, Parquet: read_parquet(...). DuckDB, CSV: read_csv(...) with the layout of the header
+    (csv_layout) given, not sniffed: every column as text, plus two more, `_extra_field_1` and
+    `_extra_field_2`, non-empty on a line with more fields than the header (staging flags it
+    `extra_fields`, so an unquoted `1,234.50` is never read as 1). Not strict, so a file with mixed CRLF and LF line
+    endings reads line by line; lines the reader still cannot read (invalid UTF-8, an unterminated
+    quote) are skipped, and with rejects_table stored in that temporary table (and its `_scan`
+    table) for stg_raw__rejected_lines. Files of one glob share the first file's header. Spark:
+    parquet.`path` (Parquet only).
 #}
-{% macro read_location(location) -%}
-    {{ return(adapter.dispatch('read_location', 'customer_segments')(location)) }}
+{% macro read_location(location, table_name, rejects_table=none) -%}
+    {{ return(adapter.dispatch('read_location', 'customer_segments')(location, table_name, rejects_table)) }}
 {%- endmacro %}
 
-{% macro default__read_location(location) -%}
+{% macro default__read_location(location, table_name, rejects_table=none) -%}
     {%- set path = location | trim -%}
     {%- set lowered = path | lower -%}
     {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
-    {%- if lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.tsv') -%}
-        read_csv({{ quoted }}, header = true, all_varchar = true, union_by_name = true)
+    {%- if is_csv_location(path) -%}
+        {%- set layout = csv_layout(path, table_name) -%}
+        {%- set columns = [] -%}
+        {%- for name in layout.columns + ['_extra_field_1', '_extra_field_2'] -%}
+            {%- do columns.append("'" ~ (name | replace("'", "''")) ~ "': 'VARCHAR'") -%}
+        {%- endfor -%}
+        {%- if not layout.columns -%}
+        read_csv({{ quoted }}, header = true, all_varchar = true)
+        {%- else -%}
+        read_csv(
+            {{ quoted }}, auto_detect = false, header = true,
+            delim = '{{ layout.delimiter }}', quote = '"', escape = '"',
+            columns = { {{- columns | join(', ') -}} },
+            strict_mode = false, null_padding = true, parallel = false,
+            {%- if rejects_table %}
+            store_rejects = true, rejects_table = '{{ rejects_table }}', rejects_scan = '{{ rejects_table }}_scan'
+            {%- else %}
+            ignore_errors = true
+            {%- endif %}
+        )
+        {%- endif -%}
     {%- elif lowered.endswith('.parquet') or lowered.endswith('.pq') -%}
         read_parquet({{ quoted }}, union_by_name = true)
     {%- else -%}
@@ -58,7 +85,13 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro spark__read_location(location) -%}
+{# is_csv_location(location) -> true when a *_location is read as CSV (.csv, .csv.gz, .tsv). #}
+{% macro is_csv_location(location) -%}
+    {%- set lowered = (location or '') | trim | lower -%}
+    {{ return(lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.tsv')) }}
+{%- endmacro %}
+
+{% macro spark__read_location(location, table_name, rejects_table=none) -%}
     {%- set path = location | trim -%}
     {%- set lowered = path | lower -%}
     {%- if lowered.endswith('.parquet') or lowered.endswith('.pq') -%}

@@ -39,18 +39,19 @@
 
 
 {#
-    input_timestamp(column, source_type) -> the column as a UTC timestamp (no time zone), null
-    when unparseable. Timestamps and dates are cast; a timestamp with a time zone is converted to
-    UTC; anything else goes through parse_timestamp.
+    input_timestamp(column, source_type, table_name) -> the column as a UTC timestamp (no time
+    zone), null when unparseable. Timestamps and dates are cast; a timestamp with a time zone is
+    converted to UTC; text goes through parse_timestamp, with the day/month order of that input
+    (timestamp_layout: var `<table>_timestamp_format`, or detected from the data).
 #}
-{% macro input_timestamp(column, source_type) -%}
+{% macro input_timestamp(column, source_type, table_name) -%}
     {%- set kind = (source_type or '') | upper -%}
     {%- if kind in ('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ') -%}
         {{ timestamp_with_zone_to_utc(column) }}
     {%- elif kind.startswith('TIMESTAMP') or kind == 'DATE' -%}
         cast({{ column }} as {{ dbt.type_timestamp() }})
     {%- else -%}
-        {{ parse_timestamp(column) }}
+        {{ parse_timestamp(column, timestamp_layout(table_name, column)) }}
     {%- endif -%}
 {%- endmacro %}
 

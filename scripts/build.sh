@@ -4,4 +4,6 @@
 set -euo pipefail
 source "$(dirname "$0")/_setup.sh"
 mkdir -p build
+# A second build on a file in use stops here, in one line, before dbt parses the project.
+python -m customer_segments.warehouse_lock "${CUSTOMER_SEGMENTS_DB:-build/customer_segments.duckdb}"
 dbt build --project-dir . --profiles-dir . "$@"

@@ -1,6 +1,10 @@
 -- One row per as-of date: the build's as-of date (var as_of_date, default the latest valid order
--- date) and the last day of each of the history_months months before it.
+-- date) and the last day of each of the history_months months before it. A default that sits
+-- after a long empty gap (no order in the as_of_gap_days before it, in an input of at least
+-- as_of_gap_min_orders valid orders) is one stray date, not "now": the build stops and asks for
+-- var as_of_date (assert_as_of_date_not_after_a_gap).
 {%- set history_months = var('history_months') | int %}
+{%- if not var('as_of_date', none) %}{{ assert_as_of_date_not_after_a_gap(ref('stg_raw__orders')) }}{% endif %}
 
 with
 

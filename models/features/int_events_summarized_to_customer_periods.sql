@@ -29,6 +29,7 @@ periods as (
     select
         customer_id,
         invalid_reason,
+        invalid_value,
         event_date,
         {%- if as_of_dates %}
         case
@@ -50,7 +51,8 @@ summarized as (
         invalid_reason,
         as_of_date,
         count(*) as event_rows,
-        max(event_date) as last_event_date
+        max(event_date) as last_event_date,
+        min(invalid_value) as example_invalid_value
     from periods
     group by 1, 2, 3
 

@@ -1,6 +1,8 @@
 -- One row: the candidate tables' row counts. It depends on every candidate, so dbt builds it only
 -- when every candidate built and every test on them passed; each published table depends on it.
 -- A failed test anywhere upstream skips the gate, and the published tables keep the last good build.
+-- It also depends on data_quality_issues, so an input past its loss threshold (the
+-- data_quality_within_thresholds test) publishes nothing.
 
 with
 
@@ -46,6 +48,14 @@ validation as (
 
 ),
 
+data_quality as (
+
+    select cast(coalesce(sum(affected_rows), 0) as {{ dbt.type_bigint() }}) as n_rows
+    from {{ ref('data_quality_issues') }}
+    where is_excluded
+
+),
+
 final as (
 
     select
@@ -55,7 +65,8 @@ final as (
         history.n_rows as history_rows,
         transitions.n_rows as transition_rows,
         outcomes.n_rows as outcome_rows,
-        validation.n_rows as validation_rows
+        validation.n_rows as validation_rows,
+        data_quality.n_rows as excluded_input_rows
     from membership
     cross join profiles
     cross join rules
@@ -63,6 +74,7 @@ final as (
     cross join transitions
     cross join outcomes
     cross join validation
+    cross join data_quality
 
 )
 

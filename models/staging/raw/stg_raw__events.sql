@@ -39,7 +39,13 @@ renamed as (
 
         ----------  timestamps
         {{ input_is_missing('occurred_at', input_types.get('occurred_at')) }} as is_occurred_at_missing,
-        {{ input_timestamp('occurred_at', input_types.get('occurred_at')) }} as occurred_at
+        {{ input_timestamp('occurred_at', input_types.get('occurred_at'), 'events') }} as occurred_at,
+
+        ----------  the raw text, for the examples of data_quality_issues
+        cast(occurred_at as {{ dbt.type_string() }}) as source_occurred_at,
+        cast(event_type as {{ dbt.type_string() }}) as source_event_type_text,
+        {{ has_extra_fields('events') }} as has_extra_fields,
+        {{ extra_fields_text('events') }} as source_extra_fields
 
     from source
 
@@ -51,7 +57,11 @@ renamed as (
         cast(null as {{ dbt.type_string() }}) as customer_id,
         cast(null as {{ dbt.type_string() }}) as source_event_type,
         cast(null as boolean) as is_occurred_at_missing,
-        cast(null as {{ dbt.type_timestamp() }}) as occurred_at
+        cast(null as {{ dbt.type_timestamp() }}) as occurred_at,
+        cast(null as {{ dbt.type_string() }}) as source_occurred_at,
+        cast(null as {{ dbt.type_string() }}) as source_event_type_text,
+        cast(null as boolean) as has_extra_fields,
+        cast(null as {{ dbt.type_string() }}) as source_extra_fields
     where 1 = 0
 
 ),
@@ -66,11 +76,20 @@ standardized as (
         renamed.occurred_at,
         cast(renamed.occurred_at as date) as event_date,
         case
+            when renamed.has_extra_fields then 'extra_fields'
             when renamed.customer_id is null then 'null_customer_id'
             when renamed.is_occurred_at_missing then 'null_timestamp'
             when renamed.occurred_at is null then 'unparseable_timestamp'
+            when renamed.occurred_at > {{ build_started_at() }} then 'in_the_future'
             when aliases.event_type is null then 'unknown_event_type'
-        end as invalid_reason
+        end as invalid_reason,
+        case
+            when renamed.has_extra_fields then renamed.source_extra_fields
+            when renamed.customer_id is null or renamed.is_occurred_at_missing then null
+            when renamed.occurred_at is null or renamed.occurred_at > {{ build_started_at() }}
+                then renamed.source_occurred_at
+            when aliases.event_type is null then renamed.source_event_type_text
+        end as invalid_value
     from renamed
     left join aliases
         on renamed.source_event_type = aliases.source_event_type

@@ -1,5 +1,6 @@
 -- One row per distinct raw order row: typed, trimmed, exact duplicates removed, each row flagged
--- with the first reason it cannot be used (null when it is valid).
+-- with the first reason it cannot be used (null when it is valid), and the raw text that is wrong
+-- (invalid_value, an example for data_quality_issues).
 {{ assert_input_columns('orders', ['customer_id', 'order_id', 'ordered_at', 'amount']) }}
 {%- set input_types = input_column_types('orders') %}
 
@@ -27,7 +28,13 @@ renamed as (
 
         ----------  timestamps
         {{ input_is_missing('ordered_at', input_types.get('ordered_at')) }} as is_ordered_at_missing,
-        {{ input_timestamp('ordered_at', input_types.get('ordered_at')) }} as ordered_at
+        {{ input_timestamp('ordered_at', input_types.get('ordered_at'), 'orders') }} as ordered_at,
+
+        ----------  the raw text, for the examples of data_quality_issues
+        min(cast(amount as {{ dbt.type_string() }})) as source_amount,
+        min(cast(ordered_at as {{ dbt.type_string() }})) as source_ordered_at,
+        bool_or({{ has_extra_fields('orders') }}) as has_extra_fields,
+        min({{ extra_fields_text('orders') }}) as source_extra_fields
 
     from source
     group by 1, 2, 3, 4, 5, 6
@@ -47,6 +54,8 @@ order_id_amounts as (
 
 flagged as (
 
+    -- A line with more fields than the header first: its values may sit in the wrong columns.
+    -- A row dated after the moment this build started is in the future, whatever the as-of date.
     select
         renamed.order_id,
         renamed.customer_id,
@@ -54,14 +63,23 @@ flagged as (
         renamed.ordered_at,
         cast(renamed.ordered_at as date) as order_date,
         case
+            when renamed.has_extra_fields then 'extra_fields'
             when renamed.customer_id is null then 'null_customer_id'
             when renamed.order_id is null then 'null_order_id'
             when renamed.is_ordered_at_missing then 'null_timestamp'
             when renamed.ordered_at is null then 'unparseable_timestamp'
+            when renamed.ordered_at > {{ build_started_at() }} then 'in_the_future'
             when renamed.is_amount_missing then 'null_amount'
             when renamed.amount is null then 'unparseable_amount'
             when order_id_amounts.has_conflicting_amounts then 'conflicting_duplicate_order_id'
-        end as invalid_reason
+        end as invalid_reason,
+        case
+            when renamed.has_extra_fields then renamed.source_extra_fields
+            when renamed.ordered_at is null or renamed.ordered_at > {{ build_started_at() }}
+                then renamed.source_ordered_at
+            when renamed.amount is null then renamed.source_amount
+            when order_id_amounts.has_conflicting_amounts then renamed.order_id
+        end as invalid_value
     from renamed
     left join order_id_amounts
         on renamed.order_id = order_id_amounts.order_id
