@@ -231,6 +231,8 @@ PUBLISHED_TABLES = [
     "segment_rules",
     "segment_history",
     "segment_transitions",
+    "segment_lifecycle_transitions",
+    "segment_lifecycle_thresholds",
     "segment_outcomes",
     "segment_validation",
     "segment_model_selection",

@@ -46,6 +46,18 @@ validation as (
 
 ),
 
+lifecycle_transitions as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_lifecycle_transitions') }}
+
+),
+
+lifecycle_thresholds as (
+
+    select count(*) as n_rows from {{ ref('int_lifecycle_thresholds') }}
+
+),
+
 final as (
 
     select
@@ -55,7 +67,9 @@ final as (
         history.n_rows as history_rows,
         transitions.n_rows as transition_rows,
         outcomes.n_rows as outcome_rows,
-        validation.n_rows as validation_rows
+        validation.n_rows as validation_rows,
+        lifecycle_transitions.n_rows as lifecycle_transition_rows,
+        lifecycle_thresholds.n_rows as lifecycle_threshold_rows
     from membership
     cross join profiles
     cross join rules
@@ -63,6 +77,8 @@ final as (
     cross join transitions
     cross join outcomes
     cross join validation
+    cross join lifecycle_transitions
+    cross join lifecycle_thresholds
 
 )
 
