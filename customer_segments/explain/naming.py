@@ -512,10 +512,15 @@ def derive_names(
 PLURAL_LABELS = frozenset({"orders", "sessions", "support", "active"})
 
 
+def _count(count: float) -> str:
+    """Return a count as text: "2", "1.5", "15" (whole from 10 up)."""
+    whole = float(count).is_integer() or abs(count) >= 10
+    return f"{count:,.0f}" if whole else f"{count:.1f}"
+
+
 def _plural(count: float, singular: str, plural: str | None = None) -> str:
     """Return "1 order", "2 orders", "1.5 orders"."""
-    whole = float(count).is_integer() or abs(count) >= 10
-    text = f"{count:,.0f}" if whole else f"{count:.1f}"
+    text = _count(count)
     return f"{text} {singular if count == 1 else (plural or singular + 's')}"
 
 
@@ -579,9 +584,16 @@ def _contrast_phrase(feature: str, value: float, other: float) -> str:
     if feature == "order_count":
         if other == 1 and value > 1:
             extra = value - 1
-            times = "once" if extra == 1 else f"{_plural(extra, 'more time')}"
-            return f"they came back {times}" if extra == 1 else f"they came back, {times}"
-        return f"they have {_plural(value, 'order')}, not {other:g}"
+            if extra == 1:
+                return "they came back once"
+            return f"they came back, {_plural(extra, 'more order')}"
+        if value == 1:
+            return "they have not ordered again"
+        return f"they have {_plural(value, 'order')}, not {_count(other)}"
+    if feature == "net_spend":
+        return f"they spent {_money(value)}, not {_money(other)}"
+    if feature == "tenure_days":
+        return f"their first order was {when(value)}, not {when(other)}"
     label, style = FEATURE_LABELS.get(feature, (feature.replace("_", " "), "ratio"))
     if style == "days_ago":
         return f"their {label} was {when(value)}, not {when(other)}"
@@ -609,14 +621,35 @@ def _nearest(key: object, scores: dict[object, dict[str, float]]) -> object | No
     return None if best is None else best[2]
 
 
+# the plain-unit features a contrast is said in first, with the relative gap that counts
+CONTRAST_FIRST: tuple[tuple[str, float], ...] = (
+    ("order_count", 0.25),
+    ("days_since_last_order", 0.25),
+    ("net_spend", 0.25),
+    ("tenure_days", 0.25),
+)
+
+
 def _contrast(key: object, other: object, frame: pd.DataFrame, lifts: dict) -> str | None:
-    """Return what sets a segment apart from another, on the feature they differ on most."""
+    """Return what sets a segment apart from another: orders, recency, spend, tenure first.
+
+    On medians: the first of CONTRAST_FIRST whose medians differ by more than its relative gap;
+    else the feature whose lifts differ most.
+    """
+    for feature, gap in CONTRAST_FIRST:
+        mine = _finite(frame.loc[key].get(f"median_{feature}"))
+        theirs = _finite(frame.loc[other].get(f"median_{feature}"))
+        if mine is None or theirs is None or mine == theirs:
+            continue
+        if abs(mine - theirs) > gap * max(abs(mine), abs(theirs)):
+            return _contrast_phrase(feature, mine, theirs)
     best: tuple[float, str] | None = None
     for feature, lift in lifts[key].items():
         theirs = lifts[other].get(feature)
         if theirs is None or feature in HIGH_ONLY and max(lift.value, theirs.value) == 0:
             continue
-        gap = abs(lift.log - theirs.log)
+        weight = LOW_SIDE_WEIGHT if feature in HIGH_ONLY else 1.0
+        gap = weight * abs(lift.log - theirs.log)
         if best is None or gap > best[0]:
             best = (gap, feature)
     if best is None or best[0] < 1e-9:
