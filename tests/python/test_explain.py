@@ -17,6 +17,8 @@ from customer_segments.explain.naming import (
     word_truths,
 )
 from customer_segments.explain.rules import (
+    COUNTS,
+    _bound_text,
     _choose_threshold,
     extract_rules,
     format_threshold,
@@ -141,7 +143,11 @@ def test_rule_text_shows_the_rounded_thresholds(rule_case):
             feature = coalesced or bare
             seen.add(feature)
             value = float(literal)
-            assert format_threshold(feature, value) in rule.rule_text
+            if feature in COUNTS:  # counts are said as whole ranges: "> 3" is "at least 4"
+                shown = {format_threshold(feature, value), format_threshold(feature, value + 1)}
+                assert any(text in rule.rule_text for text in shown), rule.rule_text
+            else:
+                assert format_threshold(feature, value) in rule.rule_text
             if feature in INTEGER_FEATURES:
                 assert re.fullmatch(r"-?\d+", literal), literal
             elif feature == "net_spend":
@@ -151,7 +157,28 @@ def test_rule_text_shows_the_rounded_thresholds(rule_case):
     assert {"days_since_last_order", "orders_90d", "net_spend"} <= seen
     texts = " | ".join(ruleset.rules["rule_text"])
     assert "net spend over 1,200" in texts
-    assert "more than 3 orders in the last 90 days" in texts
+    assert "at least 4 orders in the last 90 days" in texts
+
+
+COUNT_TEXTS = [
+    ("order_count", None, 1, "1 order"),
+    ("order_count", 1, 2, "2 orders"),
+    ("order_count", 1, None, "at least 2 orders"),
+    ("order_count", 2, 5, "3 to 5 orders"),
+    ("order_count", None, 3, "at most 3 orders"),
+    ("active_months", None, 1, "active in one month"),
+    ("active_months", 1, None, "active in at least two months"),
+    ("orders_90d", None, 0, "no orders in the last 90 days"),
+    ("orders_90d", 0, 1, "1 order in the last 90 days"),
+    ("orders_90d", None, 1, "at most 1 order in the last 90 days"),
+    ("support_tickets_90d", 0, None, "at least 1 support ticket in the last 90 days"),
+    ("sessions_30d", 2.5, 7.5, "3 to 7 sessions in the last 30 days"),
+]
+
+
+@pytest.mark.parametrize(("feature", "lower", "upper", "text"), COUNT_TEXTS)
+def test_count_ranges_read_as_a_person_writes_them(feature, lower, upper, text):
+    assert _bound_text(feature, lower, upper) == text
 
 
 def test_rules_are_identical_for_shuffled_input(rule_case):
