@@ -686,7 +686,7 @@ def describe_all(
         other = _nearest(key, scores)
         contrast = None if other is None else _contrast(key, other, frame, lifts)
         if contrast:
-            parts.append(f'unlike the "{names[other]}", {contrast}')
+            parts.append(f"unlike the “{names[other]}”, {contrast}")
         ratios = describe_segment(lifts[key]).rstrip(".")
         if not ratios.startswith("No feature"):
             parts.append(ratios[0].lower() + ratios[1:])

@@ -185,7 +185,7 @@ def test_realistic_descriptions_contrast(realistic, case):
     others = set(profiles["segment_name"])
     for name, description in zip(profiles["segment_name"], profiles["segment_description"]):
         assert not description.startswith(("Average", "Median")), description
-        contrasted = [other for other in others - {name} if f'unlike the "{other}"' in description]
+        contrasted = [other for other in others - {name} if f"unlike the “{other}”" in description]
         assert len(contrasted) == 1, description
 
 
