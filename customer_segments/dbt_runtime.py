@@ -199,9 +199,14 @@ def name_segments_for_build(
     sample: pd.DataFrame,
     previous_names: pd.DataFrame | None,
     overrides: pd.DataFrame | None,
+    vocabulary: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Name every segment of the scored fit sample, keeping names already given to its ids."""
-    from customer_segments.explain.naming import build_profile, name_segments
+    """Name every segment of the scored fit sample, keeping names already given to its ids.
+
+    The sample carries each customer's lifecycle_stage and the thresholds (active_days,
+    lapsed_days) the vocabulary's claims are measured against.
+    """
+    from customer_segments.explain.naming import build_profile, load_vocabulary, name_segments
 
     # Names and descriptions compare segment to population as ratios; a signed measure centred
     # near zero (activity_trend, -1..1) gives meaningless ratios, so it is left out here.
@@ -212,8 +217,19 @@ def name_segments_for_build(
         and feature in sample.columns
         and sample[feature].notna().any()
     ]
-    profile = build_profile(sample, sample["top_segment_id"], features)
-    names = name_segments(profile, previous_names=previous_names, overrides=overrides)
+    stages = sample["lifecycle_stage"] if "lifecycle_stage" in sample.columns else None
+    profile = build_profile(sample, sample["top_segment_id"], features, stages=stages)
+    thresholds = {}
+    for column, default in (("active_days", 90.0), ("lapsed_days", 365.0)):
+        values = sample[column].dropna() if column in sample.columns else pd.Series(dtype=float)
+        thresholds[column] = float(values.iloc[0]) if len(values) else default
+    names = name_segments(
+        profile,
+        previous_names=previous_names,
+        overrides=overrides,
+        vocabulary=load_vocabulary(vocabulary),
+        **thresholds,
+    )
     return names.astype(
         {
             "segment_id": "int64",
@@ -231,6 +247,8 @@ PUBLISHED_TABLES = [
     "segment_rules",
     "segment_history",
     "segment_transitions",
+    "segment_lifecycle_transitions",
+    "segment_lifecycle_thresholds",
     "segment_outcomes",
     "segment_validation",
     "segment_model_selection",

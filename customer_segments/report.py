@@ -94,6 +94,9 @@ class ReportData:
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     validation: list[dict[str, Any]] = field(default_factory=list)
     segment_space: str = "features"
+    lifecycle_thresholds: dict[str, Any] | None = None
+    lifecycle_stages: list[dict[str, Any]] = field(default_factory=list)
+    lifecycle_transitions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _records(
@@ -130,8 +133,11 @@ def load_report_data(database: Path) -> ReportData:
             )
         model_version = versions[0]
         profiles = _records(connection, "select * from segment_profiles order by segment_id")
+        # a feature not measured (orders only: every engagement lift is null) is left out
         lift_columns = [
-            name for name in (profiles[0] if profiles else {}) if name.startswith("lift_")
+            name
+            for name in (profiles[0] if profiles else {})
+            if name.startswith("lift_") and any(not _is_missing(row[name]) for row in profiles)
         ]
         as_of = _records(
             connection,
@@ -240,6 +246,30 @@ def load_report_data(database: Path) -> ReportData:
                 [model_version],
             )
         ]
+        lifecycle_thresholds, lifecycle_stages, lifecycle_transitions = None, [], []
+        if "segment_lifecycle_thresholds" in tables:
+            lifecycle_thresholds = (
+                _records(connection, "select * from segment_lifecycle_thresholds") or [None]
+            )[0]
+            lifecycle_stages = _records(
+                connection,
+                """
+                select lifecycle_stage, count(*) as n_customers,
+                    count(*) / sum(count(*)) over () as share
+                from segment_membership
+                group by lifecycle_stage
+                """,
+            )
+        if "segment_lifecycle_transitions" in tables:
+            lifecycle_transitions = _records(
+                connection,
+                """
+                select from_lifecycle_stage, to_lifecycle_stage, n_customers, transition_rate,
+                    from_as_of_date, to_as_of_date
+                from segment_lifecycle_transitions
+                where to_as_of_date = (select max(to_as_of_date) from segment_lifecycle_transitions)
+                """,
+            )
         history_names = _records(
             connection,
             """
@@ -267,6 +297,9 @@ def load_report_data(database: Path) -> ReportData:
         outcomes=outcomes,
         validation=validation,
         segment_space=segment_space,
+        lifecycle_thresholds=lifecycle_thresholds,
+        lifecycle_stages=lifecycle_stages,
+        lifecycle_transitions=lifecycle_transitions,
     )
 
 
@@ -1223,6 +1256,88 @@ summary {{ cursor: pointer; color: #3a444e; }}
 """
 
 
+STAGE_ORDER = ("new", "reactivated", "active", "at_risk", "lapsed")
+STAGE_LABELS = {
+    "new": "New",
+    "reactivated": "Reactivated",
+    "active": "Active",
+    "at_risk": "At risk",
+    "lapsed": "Lapsed",
+}
+
+
+def _stage_rate(moves: dict[tuple[str, str], dict[str, Any]], origin: str, stage: str) -> str:
+    """Format the share of a stage's customers that moved to another stage."""
+    return format_percent(float(moves[(origin, stage)]["transition_rate"]))
+
+
+def _lifecycle_section(data: ReportData) -> str:
+    """Render the lifecycle thresholds, the stage mix and the last month's stage movement."""
+    thresholds = data.lifecycle_thresholds
+    if thresholds is None:
+        return ""
+    active, lapsed = int(thresholds["active_days"]), int(thresholds["lapsed_days"])
+    source = str(thresholds["threshold_source"])
+    if source == "derived":
+        median = thresholds["median_gap_days"]
+        origin = (
+            f"from {format_int(int(thresholds['n_repeat_gaps']))} gaps between repeat purchases "
+            f"(median {float(median):,.0f} days): active within the "
+            f"{float(thresholds['active_gap_quantile']):.0%} quantile, lapsed beyond the "
+            f"{float(thresholds['lapsed_gap_quantile']):.0%} quantile"
+        )
+    elif source == "var":
+        origin = "set by the vars lifecycle_active_days / lifecycle_lapsed_days"
+    else:
+        origin = "defaults: too few repeat purchases to know the rhythm"
+    shares = {str(row["lifecycle_stage"]): row for row in data.lifecycle_stages}
+    stage_rows = "".join(
+        f'<tr data-stage="{stage}"><th scope="row">{STAGE_LABELS[stage]}</th>'
+        f'<td class="num">{format_int(int(shares[stage]["n_customers"]))}</td>'
+        f'<td class="num">{format_percent(float(shares[stage]["share"]))}</td></tr>'
+        for stage in STAGE_ORDER
+        if stage in shares
+    )
+    moves = {
+        (str(row["from_lifecycle_stage"]), str(row["to_lifecycle_stage"])): row
+        for row in data.lifecycle_transitions
+    }
+    stages = [stage for stage in STAGE_ORDER if any(stage in pair for pair in moves)]
+    matrix = ""
+    if moves:
+        head = "".join(f'<th scope="col">{STAGE_LABELS[stage]}</th>' for stage in stages)
+        body = "".join(
+            f'<tr><th scope="row">{STAGE_LABELS[origin_stage]}</th>'
+            + "".join(
+                f'<td class="num">{_stage_rate(moves, origin_stage, stage)}</td>'
+                if (origin_stage, stage) in moves
+                else '<td class="num">–</td>'
+                for stage in stages
+            )
+            + "</tr>"
+            for origin_stage in stages
+            if any(pair[0] == origin_stage for pair in moves)
+        )
+        first = data.lifecycle_transitions[0]
+        matrix = (
+            f"<h3>Stage movement {escape(format_month(first['from_as_of_date']))} → "
+            f"{escape(format_month(first['to_as_of_date']))}</h3>"
+            f'<table class="matrix"><thead><tr><th scope="col">from \\ to</th>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table>"
+        )
+    return f"""
+<section id="lifecycle">
+  <h2>Lifecycle stages</h2>
+  <p class="note">Tied to this business's own rhythm ({escape(origin)}): new = first purchase at
+    most {active} days ago; active = last purchase at most {active} days ago; reactivated =
+    active after a gap of more than {lapsed} days; at risk = last purchase {active + 1}–{lapsed}
+    days ago; lapsed = more than {lapsed} days ago.</p>
+  <table class="lifecycle"><thead><tr><th scope="col">Stage</th><th scope="col">Customers</th>
+    <th scope="col">Share</th></tr></thead><tbody>{stage_rows}</tbody></table>
+  {matrix}
+</section>"""
+
+
 def render_report(data: ReportData) -> str:
     """Render the whole HTML page for the report data."""
     movement = _transitions_section(data) + _lineage_section(data)
@@ -1245,6 +1360,7 @@ def render_report(data: ReportData) -> str:
 <main>
 {_header(data)}
 {_sizes_section(data)}
+{_lifecycle_section(data)}
 <div class="grid-2">{_outcomes_section(data)}{_validation_section(data)}</div>
 {_rules_section(data)}
 {lift_and_movement}

@@ -38,7 +38,13 @@ from customer_segments.model.registry import lineage_frame, selection_frame
 
 PACKAGE = "customer_segments"
 SAMPLES = ["int_fit_sample", "int_outcome_fit_sample", "int_validation_sample"]
-FIT_STAGE = [*(f"+{sample}" for sample in SAMPLES), "segment_name_overrides"]
+FIT_STAGE = [
+    *(f"+{sample}" for sample in SAMPLES),
+    # the naming reads each customer's lifecycle stage and the thresholds from the scored sample
+    "+int_customer_lifecycle_stages",
+    "segment_name_overrides",
+    "segment_name_vocabulary",
+]
 SCORING_STAGE = [
     "segment_model_registry",
     "segment_model_selection",
@@ -146,6 +152,7 @@ def project_settings(dbt_arguments: list[str]) -> dict:
         )
     rules_config = nodes["int_segment_rules_fitted"].config
     overrides = manifest.nodes[f"seed.{PACKAGE}.segment_name_overrides"]
+    vocabulary = manifest.nodes[f"seed.{PACKAGE}.segment_name_vocabulary"]
     return {
         "schema": nodes["int_fit_sample"].schema,
         "steps": steps,
@@ -156,6 +163,7 @@ def project_settings(dbt_arguments: list[str]) -> dict:
         "rule_min_leaf_share": float(rules_config.get("rule_min_leaf_share")),
         "seed": int(rules_config.get("seed")),
         "overrides": f"{overrides.schema}.{overrides.alias}",
+        "vocabulary": f"{vocabulary.schema}.{vocabulary.alias}",
     }
 
 
@@ -196,7 +204,8 @@ def explain_step(session, settings: dict) -> None:
     write_table(session, rules, steps["int_segment_rules_fitted"], "overwrite")
     previous = read_table(session, steps["int_segment_names_derived"])
     overrides = as_pandas(session.table(settings["overrides"]))
-    names = name_segments_for_build(sample, previous, overrides)
+    vocabulary = as_pandas(session.table(settings["vocabulary"]))
+    names = name_segments_for_build(sample, previous, overrides, vocabulary)
     write_table(session, names, steps["int_segment_names_derived"], "overwrite")
 
 

@@ -19,6 +19,8 @@ def model(dbt, session):
     dbt.ref("segment_rules")
     dbt.ref("segment_history")
     dbt.ref("segment_transitions")
+    dbt.ref("segment_lifecycle_transitions")
+    dbt.ref("segment_lifecycle_thresholds")
     dbt.ref("segment_model_selection")
     dbt.ref("segment_lineage")
     database_path = reader_database_path(session, dbt.config.get("published_database_path"))

@@ -1,23 +1,30 @@
-"""Segment names and one-sentence descriptions derived from segment profiles.
+"""Segment names and descriptions derived from segment profiles, every word a checked claim.
 
-A profile holds, per segment, the mean and median of each feature next to the population's.
-The lift of a feature is segment / population: on medians for day counts ("median last order 9
-days ago"), on means for counts, money and rates ("orders 4.1x the average"), falling back to
-the other statistic when the population value is not positive. Scores use log lifts shrunk
-toward 1, so a segment at zero does not outweigh everything else. Lifts of recency, frequency,
-monetary, tenure, sessions, email engagement, refunds and tickets score each segment against a
-table of archetypes; an optimal assignment gives each segment at most one archetype, so names are
-unique. Segments no archetype fits get a descriptive name ("High-spend, recent"), suffixed
-" (2)" on collision. Names carry with the segment id across refits; overrides win over everything.
+A profile holds, per segment, the mean and median of each feature next to the population's, the
+share of the segment in each lifecycle stage, and the business's rhythm (active_days,
+lapsed_days: seeds of README "Lifecycle stages"). Names are composed only of the words of the
+vocabulary (seeds/segment_name_vocabulary.csv): each word has a predicate over the profile, and a
+word is used only where its predicate holds. The same predicates are evaluated in SQL by the
+test name_claims_hold on the published profile, so a false word fails the build.
+
+A name is "<frequency> buyers, <stage>" ("One-time buyers, lapsed"), or "Champions". Segments
+that would share a name are told apart by the first optional word (spend, basket size, browsing,
+email, refunds, tickets, tenure) whose truth differs between them, then by the comparatives
+"higher-spend" / "lower-spend"; never by a number. Names carry with the segment id across refits
+while every word still holds; overrides win over everything and are not checked.
+
+A description opens with the segment's own figures in plain units ("2 orders, the last about a
+year ago"), then what sets it apart from the segment most like it, then its ratios to the
+population; no two open with the same clause.
 """
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from customer_segments.explain.rules import aligned_labels
 from customer_segments.model.preprocess import numeric_column
@@ -28,19 +35,6 @@ MAX_LIFT = 20.0  # ... capped at log(MAX_LIFT)
 SMALL_RATIO = 0.05  # below this a ratio reads badly ("0.01x"); show both values instead
 LOW_SIDE_WEIGHT = 0.5  # how distinctive a low value of a HIGH_ONLY feature is, when ranking
 MIN_LOG_LIFT = math.log(1.25)  # a trait counts when the lift is >= 1.25x or <= 0.8x
-MEAN_WEIGHT = 0.1  # archetype score: weakest condition + MEAN_WEIGHT * mean condition ...
-SPECIFICITY_BONUS = 1.0  # ... + SPECIFICITY_BONUS per condition beyond the first
-
-
-@dataclass(frozen=True)
-class Archetype:
-    """A named kind of segment: dimensions that must be high (+1) or low (-1)."""
-
-    name: str
-    conditions: tuple[tuple[str, int], ...]
-    min_log_lift: float = MIN_LOG_LIFT
-    max_median_orders: float | None = None
-    bonus: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -74,40 +68,23 @@ DIMENSIONS: dict[str, tuple[tuple[str, int], ...]] = {
     "tickets": (("support_tickets_90d", 1),),
 }
 
-ARCHETYPES: tuple[Archetype, ...] = (
-    Archetype("Champions", (("recency", 1), ("frequency", 1), ("monetary", 1))),
-    Archetype("Loyal regulars", (("frequency", 1), ("tenure", 1))),
-    Archetype("New and engaged", (("tenure", -1), ("recency", 1), ("sessions", 1))),
-    Archetype("New customers", (("tenure", -1), ("recency", 1))),
-    Archetype("At-risk big spenders", (("recency", -1), ("monetary", 1))),
-    Archetype("At risk", (("recency", -1), ("frequency", 1))),
-    Archetype(
-        "Lapsed one-timers", (("recency", -1), ("frequency", -1)), max_median_orders=1, bonus=0.2
-    ),
-    Archetype("Dormant", (("recency", -1), ("frequency", -1))),
-    Archetype("Serial refunders", (("refunds", 1),), min_log_lift=math.log(2.0)),
-    Archetype("Bargain hunters", (("order_value", -1), ("frequency", 1))),
-    Archetype("Window shoppers", (("sessions", 1), ("frequency", -1))),
-    Archetype("Big-ticket occasionals", (("order_value", 1), ("frequency", -1))),
-    Archetype("Support-heavy", (("tickets", 1),), min_log_lift=math.log(2.0)),
-    Archetype("Email enthusiasts", (("email", 1),), min_log_lift=math.log(1.5)),
+LIFECYCLE_STAGES = ("new", "reactivated", "active", "at_risk", "lapsed")
+VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "seeds" / "segment_name_vocabulary.csv"
+# (word for the highest, word for the lowest, the profile column compared): among segments whose
+# names are the same once the pair's words are taken out (the test name_claims_hold does the same)
+COMPARATIVES = (
+    ("higher-spend", "lower-spend", "mean_net_spend"),
+    ("more-frequent", "less-frequent", "mean_order_count"),
+    ("less-recent", "more-recent", "mean_days_since_last_order"),
 )
+FREQUENCY_WORDS = ("one-time", "two-order", "frequent", "repeat")  # first that holds
+STAGE_WORDS = ("new", "reactivated", "active", "lapsing", "lapsed")  # first that holds
+# optional words, in the order they are tried to tell segments apart
+OPTIONAL_SLOTS = ("spend", "basket", "sessions", "email", "refunds", "tickets", "tenure")
+MAX_WORDS = 4
 
 # features whose low values say little (most customers never refund or open a ticket)
 HIGH_ONLY = frozenset({"refund_share", "support_tickets_90d"})
-
-# dimension -> (adjective when high, adjective when low or None), for descriptive fallback names
-ADJECTIVES: dict[str, tuple[str, str | None]] = {
-    "recency": ("Recent", "Lapsing"),
-    "frequency": ("Frequent", "Infrequent"),
-    "monetary": ("High-spend", "Low-spend"),
-    "order_value": ("Big-basket", "Small-basket"),
-    "tenure": ("Long-standing", "Newer"),
-    "sessions": ("Browsing-heavy", "Low-browsing"),
-    "email": ("Email-engaged", "Email-quiet"),
-    "refunds": ("Refund-prone", None),
-    "tickets": ("Support-heavy", None),
-}
 
 # feature -> (label, style); styles: days_ago, days, percent, ratio
 FEATURE_LABELS: dict[str, tuple[str, str]] = {
@@ -135,8 +112,16 @@ def _numeric(frame: pd.DataFrame, feature: str) -> pd.Series:
     return pd.Series(numeric_column(frame, feature), index=frame.index)
 
 
-def build_profile(frame: pd.DataFrame, segment: pd.Series, features: list[str]) -> pd.DataFrame:
-    """Return one row per segment: share, and per feature its mean/median and the population's."""
+def build_profile(
+    frame: pd.DataFrame,
+    segment: pd.Series,
+    features: list[str],
+    stages: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Return one row per segment: size, share, per feature its mean/median and the population's.
+
+    With stages (each customer's lifecycle stage), also share_<stage> for every stage.
+    """
     if len(frame) == 0:
         raise ValueError("cannot profile an empty frame (0 rows)")
     labels = aligned_labels(frame, segment)
@@ -148,7 +133,13 @@ def build_profile(frame: pd.DataFrame, segment: pd.Series, features: list[str]) 
     columns: dict[str, object] = {
         "segment_id": sizes.index.to_numpy(),
         "share": (sizes / len(data)).to_numpy(dtype="float64"),
+        "n_customers": sizes.to_numpy(dtype="int64"),
     }
+    if stages is not None:
+        stage = pd.Series(np.asarray(stages, dtype=object))
+        for name in LIFECYCLE_STAGES:
+            share = (stage == name).astype("float64").groupby(data["segment_id"]).mean()
+            columns[f"share_{name}"] = share.reindex(sizes.index).to_numpy(dtype="float64")
     for feature in features:
         columns[f"{feature}__mean"] = grouped[feature].mean().to_numpy(dtype="float64")
         columns[f"{feature}__median"] = grouped[feature].median().to_numpy(dtype="float64")
@@ -207,46 +198,6 @@ def dimension_scores(lifts: dict[str, Lift]) -> dict[str, float]:
                 scores[dimension] = sign * lifts[feature].log
                 break
     return scores
-
-
-def archetype_score(archetype: Archetype, scores: dict[str, float], row: pd.Series) -> float | None:
-    """Return how well a segment fits an archetype, or None when it does not fit."""
-    signed = []
-    for dimension, direction in archetype.conditions:
-        if dimension not in scores:
-            return None
-        signed.append(direction * scores[dimension])
-    weakest = min(signed)
-    if weakest < archetype.min_log_lift:
-        return None
-    if archetype.max_median_orders is not None:
-        orders = _finite(row.get("order_count__median"))
-        if orders is None or orders > archetype.max_median_orders:
-            return None
-    return (
-        weakest
-        + MEAN_WEIGHT * float(np.mean(signed))
-        + SPECIFICITY_BONUS * (len(signed) - 1)
-        + archetype.bonus
-    )
-
-
-def descriptive_name(scores: dict[str, float]) -> str:
-    """Return a name from the one or two strongest traits ("High-spend, recent")."""
-    order = list(ADJECTIVES)
-    words = [
-        word
-        for dimension in sorted(
-            (dimension for dimension, score in scores.items() if abs(score) >= MIN_LOG_LIFT),
-            key=lambda dimension: (-abs(scores[dimension]), order.index(dimension)),
-        )
-        if (word := ADJECTIVES[dimension][0 if scores[dimension] > 0 else 1]) is not None
-    ][:2]
-    if not words:
-        return "Typical customers"
-    if len(words) == 1:
-        return f"{words[0]} customers"
-    return f"{words[0]}, {words[1][0].lower()}{words[1][1:]}"
 
 
 def _format_value(value: float) -> str:
@@ -331,20 +282,428 @@ def _read_names(table: pd.DataFrame | None, what: str) -> dict[object, tuple[str
     return names
 
 
-def _unique(name: str, taken: set[str]) -> str:
-    """Return the name, or the name with ' (2)', ' (3)', ... when it is taken."""
-    candidate, number = name, 2
-    while candidate.casefold() in taken:
-        candidate, number = f"{name} ({number})", number + 1
-    return candidate
+@dataclass(frozen=True)
+class Word:
+    """A word of the name vocabulary: the slot it fills and its claim as a predicate."""
+
+    word: str
+    slot: str
+    claim: str
+    predicate: str
+
+
+def load_vocabulary(table: pd.DataFrame | None = None) -> dict[str, Word]:
+    """Return {word: Word} from a vocabulary table (default: seeds/segment_name_vocabulary.csv)."""
+    if table is None:
+        table = pd.read_csv(VOCABULARY_PATH, dtype=str, keep_default_na=False)
+    for column in ("word", "slot", "claim", "predicate"):
+        if column not in table.columns:
+            raise ValueError(f"segment_name_vocabulary has no column {column!r}")
+    words: dict[str, Word] = {}
+    for row in table.itertuples(index=False):
+        word = str(row.word).strip().lower()
+        if word in words:
+            raise ValueError(f"segment_name_vocabulary has the word {word!r} more than once")
+        words[word] = Word(word, str(row.slot).strip(), str(row.claim), str(row.predicate))
+    return words
+
+
+def claim_frame(profile: pd.DataFrame, active_days: float, lapsed_days: float) -> pd.DataFrame:
+    """Return the profile in the columns the predicates read (those of segment_profiles)."""
+    frame = pd.DataFrame({"segment_id": profile["segment_id"].to_numpy()})
+    frame["n_customers"] = (
+        profile["n_customers"].to_numpy() if "n_customers" in profile.columns else 1
+    )
+    for feature in FEATURE_LABELS:
+        mean = profile.get(f"{feature}__mean")
+        median = profile.get(f"{feature}__median")
+        population = profile.get(f"{feature}__population_mean")
+        frame[f"mean_{feature}"] = np.nan if mean is None else mean.to_numpy(dtype="float64")
+        frame[f"median_{feature}"] = np.nan if median is None else median.to_numpy(dtype="float64")
+        if mean is None or population is None:
+            frame[f"lift_{feature}"] = np.nan
+        else:
+            pop = population.to_numpy(dtype="float64")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                frame[f"lift_{feature}"] = np.where(
+                    pop != 0, mean.to_numpy("float64") / pop, np.nan
+                )
+    spend = profile.get("net_spend__population_median")
+    frame["population_median_net_spend"] = np.nan if spend is None else spend.to_numpy("float64")
+    for stage in LIFECYCLE_STAGES:
+        share = profile.get(f"share_{stage}")
+        frame[f"share_{stage}"] = np.nan if share is None else share.to_numpy(dtype="float64")
+    frame["active_days"] = float(active_days)
+    frame["lapsed_days"] = float(lapsed_days)
+    frame["is_top_spender_of_namesakes"] = False
+    frame["is_bottom_spender_of_namesakes"] = False
+    return frame
+
+
+def word_truths(frame: pd.DataFrame, vocabulary: dict[str, Word]) -> pd.DataFrame:
+    """Return a boolean frame: one row per segment, one column per word (null claims are false)."""
+    truths = {}
+    for word in vocabulary.values():
+        if word.slot == "comparative":
+            continue
+        value = frame.eval(word.predicate, engine="python")
+        if np.isscalar(value):
+            value = pd.Series(bool(value), index=frame.index)
+        truths[word.word] = pd.Series(value, index=frame.index).fillna(False).astype(bool)
+    return pd.DataFrame(truths, index=frame.index)
+
+
+def name_words(name: str) -> list[str]:
+    """Return the lower-case words of a name, commas dropped ("One-time buyers, lapsed")."""
+    return name.replace(",", " ").lower().split()
+
+
+def _first_true(truths: pd.Series, words: Sequence[str]) -> str | None:
+    """Return the first word whose claim holds, or None."""
+    return next((word for word in words if bool(truths.get(word, False))), None)
+
+
+def _compose(parts: dict[str, str | None]) -> str:
+    """Return "<comparative> <optional> <frequency> buyers, <stage>" with the first letter up.
+
+    The stage "new" leads instead ("New one-time buyers").
+    """
+    stage = parts.get("stage")
+    head = " ".join(
+        word
+        for word in (
+            "new" if stage == "new" else None,
+            parts.get("comparative"),
+            parts.get("optional"),
+            parts.get("frequency"),
+        )
+        if word
+    )
+    name = f"{head} buyers" if head else "buyers"
+    if stage and stage != "new":
+        name = f"{name}, {stage}"
+    return name[0].upper() + name[1:]
+
+
+def _slot_word(truths: pd.Series, vocabulary: dict[str, Word], slot: str) -> str | None:
+    """Return the word of a slot whose claim holds for the segment (at most one per slot)."""
+    return next(
+        (w.word for w in vocabulary.values() if w.slot == slot and bool(truths.get(w.word))),
+        None,
+    )
+
+
+def _tell_apart(
+    keys: list[object],
+    parts: dict[object, dict[str, str | None]],
+    truths: pd.DataFrame,
+    vocabulary: dict[str, Word],
+    measures: dict[str, dict[object, float]],
+    taken: dict[str, object],
+) -> None:
+    """Give segments that would share a name (or take a carried one) what tells them apart.
+
+    Each round, every group of segments with the same name (with the carried holder of that
+    name, if any) takes the optional slot whose true words differ most between them; a group no
+    slot separates takes the next pair of comparatives (COMPARATIVES: the highest spender
+    "higher-spend", the lowest "lower-spend"; then frequency, then recency); the ones in between
+    are told apart in the next round.
+    """
+    for _ in range(2 * len(OPTIONAL_SLOTS) + 4):
+        groups: dict[str, list[object]] = {}
+        for key in keys:
+            groups.setdefault(_compose(parts[key]).casefold(), []).append(key)
+        clashes = [
+            (name, members) for name, members in groups.items() if len(members) > 1 or name in taken
+        ]
+        if not clashes:
+            return
+        for name, members in clashes:
+            holder = taken.get(name)
+            tried = {slot for key in members if (slot := parts[key].get("slot"))}
+            best = None
+            for slot in OPTIONAL_SLOTS:
+                if slot in tried:
+                    continue
+                values = [_slot_word(truths.loc[key], vocabulary, slot) for key in members]
+                distinct = len(set(values)) + (holder is not None and any(values))
+                if distinct > 1 and (best is None or distinct > best[0]):
+                    best = (distinct, slot, values)
+            if best is not None:
+                for key, value in zip(members, best[2], strict=True):
+                    parts[key]["slot"] = best[1]
+                    if value is not None:
+                        parts[key]["optional"] = value
+                continue
+            everyone = [*members, *([holder] if holder is not None else [])]
+            bare = _compose({**parts[members[0]], "comparative": None}).casefold()
+            used = {
+                parts[key].get("comparative")
+                for key in keys
+                if _compose({**parts[key], "comparative": None}).casefold() == bare
+            }
+            pair = next(
+                (pair for pair in COMPARATIVES if not {pair[0], pair[1]} & used), COMPARATIVES[-1]
+            )
+            top, bottom, measure = pair
+            ranked = sorted(everyone, key=lambda key: (measures[measure].get(key, 0.0), str(key)))
+            for key, word in ((ranked[-1], top), (ranked[0], bottom)):
+                if key in parts:
+                    parts[key]["comparative"] = word
+                    if len(name_words(_compose(parts[key]))) > MAX_WORDS:
+                        parts[key]["optional"] = None
+
+
+def _claims_hold(name: str, truths: pd.Series, vocabulary: dict[str, Word]) -> bool:
+    """Return True when every word of a name is a vocabulary word whose claim holds."""
+    words = name_words(name)
+    return bool(words) and all(
+        word in vocabulary and vocabulary[word].slot != "comparative" and bool(truths.get(word))
+        for word in words
+    )
+
+
+def derive_names(
+    frame: pd.DataFrame,
+    truths: pd.DataFrame,
+    vocabulary: dict[str, Word],
+    keys: list[object],
+    taken: dict[str, object],
+) -> dict[object, str]:
+    """Return a unique name of true words for each key, avoiding the names already taken.
+
+    taken maps each name already given (folded) to its segment, whose spend the comparatives
+    are measured against.
+    """
+    measures = {
+        column: {key: float(np.nan_to_num(frame.loc[key, column], nan=0.0)) for key in frame.index}
+        for _, _, column in COMPARATIVES
+    }
+    spend = measures["mean_net_spend"]
+    names: dict[object, str] = {}
+    champions = [key for key in keys if bool(truths.loc[key].get("champions", False))]
+    if champions and "champions" not in taken:
+        winner = max(champions, key=lambda key: (spend[key], str(key)))
+        names[winner] = "Champions"
+    rest = [key for key in keys if key not in names]
+    parts: dict[object, dict[str, str | None]] = {
+        key: {
+            "frequency": _first_true(truths.loc[key], FREQUENCY_WORDS),
+            "stage": _first_true(truths.loc[key], STAGE_WORDS),
+        }
+        for key in rest
+    }
+    _tell_apart(rest, parts, truths, vocabulary, measures, taken)
+    for key in rest:
+        names[key] = _compose(parts[key])
+    seen: dict[str, object] = dict(taken)
+    for key, name in names.items():
+        folded = name.casefold()
+        if folded in seen:
+            raise ValueError(
+                f"segments {seen[folded]!r} and {key!r} cannot be told apart by the vocabulary "
+                f"(both {name!r}); add a word to seeds/segment_name_vocabulary.csv or name one "
+                "in seeds/segment_name_overrides.csv"
+            )
+        seen[folded] = key
+    return names
+
+
+PLURAL_LABELS = frozenset({"orders", "sessions", "support", "active"})
+
+
+def _count(count: float) -> str:
+    """Return a count as text: "2", "1.5", "15" (whole from 10 up)."""
+    whole = float(count).is_integer() or abs(count) >= 10
+    return f"{count:,.0f}" if whole else f"{count:.1f}"
+
+
+def _plural(count: float, singular: str, plural: str | None = None) -> str:
+    """Return "1 order", "2 orders", "1.5 orders"."""
+    text = _count(count)
+    return f"{text} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def when(days: float) -> str:
+    """Return a day count as a person says it: "12 days ago", "about 3 months ago"."""
+    if days < 14:
+        return "today" if days == 0 else f"{_plural(round(days), 'day')} ago"
+    if days < 60:
+        return f"about {_plural(round(days / 7), 'week')} ago"
+    months = round(days / 30.44)
+    if months == 12:
+        return "about a year ago"
+    if days < 548:
+        return f"about {_plural(months, 'month')} ago"
+    years = round(days / 365.25 * 2) / 2
+    return f"about {_plural(years, 'year')} ago"
+
+
+def _money(value: float) -> str:
+    """Return an amount: "1,240", "85", "9.5"."""
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.2g}"
+
+
+def _summary(row: pd.Series) -> str:
+    """Return the segment's own figures in plain units: "2 orders, the last about a year ago"."""
+    orders = _finite(row.get("median_order_count"))
+    days = _finite(row.get("median_days_since_last_order"))
+    if orders is None or days is None:
+        return "No orders measured"
+    text = _plural(orders, "order")
+    text += f", the last {when(days)}" if orders > 1 else f", {when(days)}"
+    return text
+
+
+# facts added to an opening clause that another segment shares, in order: (column, phrase)
+EXTRA_FACTS: tuple[tuple[str, str], ...] = (
+    ("median_net_spend", "{value} spent in all"),
+    ("median_avg_order_value", "{value} an order"),
+    ("median_tenure_days", "first order {when}"),
+    ("median_sessions_90d", "{count} sessions in 90 days"),
+    ("customer_share", "{percent} of customers"),
+)
+
+
+def _fact(row: pd.Series, column: str, phrase: str) -> str | None:
+    """Return one extra plain fact about a segment, or None when not measured."""
+    value = _finite(row.get(column))
+    if value is None:
+        return None
+    return phrase.format(
+        value=_money(value),
+        when=when(value) if "when" in phrase else "",
+        count=f"{value:.0f}",
+        percent=f"{value:.0%}",
+    )
+
+
+# what a contrast says, per feature: phrase(value, other value)
+def _contrast_phrase(feature: str, value: float, other: float) -> str:
+    """Return "they came back once" / "their last order was 40 days ago, not about a year ago"."""
+    if feature == "order_count":
+        if other == 1 and value > 1:
+            extra = value - 1
+            if extra == 1:
+                return "they came back once"
+            return f"they came back, {_plural(extra, 'more order')}"
+        if value == 1:
+            return "they have not ordered again"
+        return f"they have {_plural(value, 'order')}, not {_count(other)}"
+    if feature == "net_spend":
+        return f"they spent {_money(value)}, not {_money(other)}"
+    if feature == "tenure_days":
+        return f"their first order was {when(value)}, not {when(other)}"
+    label, style = FEATURE_LABELS.get(feature, (feature.replace("_", " "), "ratio"))
+    if style == "days_ago":
+        return f"their {label} was {when(value)}, not {when(other)}"
+    if style == "days":
+        return f"their {label} is {value:,.0f} days, not {other:,.0f}"
+    if style == "percent":
+        return f"their {label} is {value:.0%}, not {other:.0%}"
+    if feature in ("net_spend", "spend_90d", "avg_order_value"):
+        return f"their {label} is {_money(value)}, not {_money(other)}"
+    verb = "are" if label.split()[0] in PLURAL_LABELS else "is"
+    return f"their {label} {verb} {_format_value(value)}, not {_format_value(other)}"
+
+
+def _nearest(key: object, scores: dict[object, dict[str, float]]) -> object | None:
+    """Return the segment most like this one: nearest in the dimension log lifts."""
+    mine = scores[key]
+    best: tuple[float, str, object] | None = None
+    for other, theirs in scores.items():
+        if other == key:
+            continue
+        shared = [d for d in mine if d in theirs]
+        distance = math.sqrt(sum((mine[d] - theirs[d]) ** 2 for d in shared)) if shared else 0.0
+        if best is None or (distance, str(other)) < best[:2]:
+            best = (distance, str(other), other)
+    return None if best is None else best[2]
+
+
+# the plain-unit features a contrast is said in first, with the relative gap that counts
+CONTRAST_FIRST: tuple[tuple[str, float], ...] = (
+    ("order_count", 0.25),
+    ("days_since_last_order", 0.25),
+    ("net_spend", 0.25),
+    ("tenure_days", 0.25),
+)
+
+
+def _contrast(key: object, other: object, frame: pd.DataFrame, lifts: dict) -> str | None:
+    """Return what sets a segment apart from another: orders, recency, spend, tenure first.
+
+    On medians: the first of CONTRAST_FIRST whose medians differ by more than its relative gap;
+    else the feature whose lifts differ most.
+    """
+    for feature, gap in CONTRAST_FIRST:
+        mine = _finite(frame.loc[key].get(f"median_{feature}"))
+        theirs = _finite(frame.loc[other].get(f"median_{feature}"))
+        if mine is None or theirs is None or mine == theirs:
+            continue
+        if abs(mine - theirs) > gap * max(abs(mine), abs(theirs)):
+            return _contrast_phrase(feature, mine, theirs)
+    best: tuple[float, str] | None = None
+    for feature, lift in lifts[key].items():
+        theirs = lifts[other].get(feature)
+        if theirs is None or feature in HIGH_ONLY and max(lift.value, theirs.value) == 0:
+            continue
+        weight = LOW_SIDE_WEIGHT if feature in HIGH_ONLY else 1.0
+        gap = weight * abs(lift.log - theirs.log)
+        if best is None or gap > best[0]:
+            best = (gap, feature)
+    if best is None or best[0] < 1e-9:
+        return None
+    feature = best[1]
+    basis = lifts[key][feature].basis
+    return _contrast_phrase(
+        feature, lifts[key][feature].value, float(frame.loc[other, f"{basis}_{feature}"])
+    )
+
+
+def describe_all(
+    frame: pd.DataFrame,
+    names: dict[object, str],
+    lifts: dict[object, dict[str, Lift]],
+    scores: dict[object, dict[str, float]],
+) -> dict[object, str]:
+    """Return a description per segment whose opening clause no other segment's shares."""
+    openings = {key: _summary(frame.loc[key]) for key in frame.index}
+    for column, phrase in EXTRA_FACTS:
+        counts: dict[str, int] = {}
+        for opening in openings.values():
+            counts[opening.casefold()] = counts.get(opening.casefold(), 0) + 1
+        clashing = [key for key, opening in openings.items() if counts[opening.casefold()] > 1]
+        if not clashing:
+            break
+        for key in clashing:
+            fact = _fact(frame.loc[key], column, phrase)
+            if fact:
+                openings[key] = f"{openings[key]}, {fact}"
+    descriptions = {}
+    for key in frame.index:
+        parts = [openings[key]]
+        other = _nearest(key, scores)
+        contrast = None if other is None else _contrast(key, other, frame, lifts)
+        if contrast:
+            parts.append(f"unlike the “{names[other]}”, {contrast}")
+        ratios = describe_segment(lifts[key]).rstrip(".")
+        if not ratios.startswith("No feature"):
+            parts.append(ratios[0].lower() + ratios[1:])
+        descriptions[key] = "; ".join(parts) + "."
+    return descriptions
 
 
 def name_segments(
     profile: pd.DataFrame,
     previous_names: pd.DataFrame | None = None,
     overrides: pd.DataFrame | None = None,
+    *,
+    vocabulary: dict[str, Word] | None = None,
+    active_days: float = 90,
+    lapsed_days: float = 365,
 ) -> pd.DataFrame:
-    """Return a unique name, a one-sentence description and its source for every segment."""
+    """Return a unique, true name, a contrasting description and its source for every segment."""
     if "segment_id" not in profile.columns:
         raise ValueError("profile has no column 'segment_id'")
     if profile["segment_id"].isna().any():
@@ -354,20 +713,28 @@ def name_segments(
         raise ValueError("profile has duplicate segment_id values; expected one row per segment")
     if len(profile) == 0:
         return pd.DataFrame(columns=list(NAME_COLUMNS))
+    vocabulary = load_vocabulary() if vocabulary is None else vocabulary
 
-    profile = profile.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    profile = profile.iloc[order].reset_index(drop=True)
+    keys = [keys[position] for position in order]
     features = profile_features(profile)
-    rows = {_key(row["segment_id"]): row for _, row in profile.iterrows()}
+    frame = claim_frame(profile, active_days, lapsed_days)
+    frame.index = pd.Index(keys, dtype=object)
+    if "share" in profile.columns:
+        frame["customer_share"] = profile["share"].to_numpy(dtype="float64")
+    truths = word_truths(frame, vocabulary)
+    rows = {key: profile.iloc[position] for position, key in enumerate(keys)}
     lifts = {key: segment_lifts(row, features) for key, row in rows.items()}
     scores = {key: dimension_scores(value) for key, value in lifts.items()}
-    result = {
-        key: {"name": None, "description": describe_segment(lifts[key]), "source": "derived"}
-        for key in rows
+    result: dict[object, dict[str, str | None]] = {
+        key: {"name": None, "description": None, "source": "derived"} for key in keys
     }
 
     owner: dict[str, object] = {}
+    custom_descriptions: dict[object, str] = {}
     for key, (name, description) in _read_names(overrides, "overrides").items():
-        if key not in rows:
+        if key not in result:
             continue
         if name.casefold() in owner:
             raise ValueError(
@@ -377,42 +744,31 @@ def name_segments(
         owner[name.casefold()] = key
         result[key]["name"], result[key]["source"] = name, "override"
         if description is not None:
-            result[key]["description"] = description
-    taken = set(owner)
+            custom_descriptions[key] = description
+    taken: dict[str, object] = dict(owner)
 
     previous = _read_names(previous_names, "previous_names")
-    for key in rows:
+    for key in keys:
         if key in previous and result[key]["name"] is None:
             name = previous[key][0]
-            if name.casefold() not in taken:
+            if name.casefold() not in taken and _claims_hold(name, truths.loc[key], vocabulary):
                 result[key]["name"], result[key]["source"] = name, "carried"
-                taken.add(name.casefold())
+                taken[name.casefold()] = key
 
-    pending = [key for key in rows if result[key]["name"] is None]
-    archetypes = [a for a in ARCHETYPES if a.name.casefold() not in taken]
-    if pending and archetypes:
-        matrix = np.zeros((len(pending), len(archetypes)))
-        for i, key in enumerate(pending):
-            for j, archetype in enumerate(archetypes):
-                score = archetype_score(archetype, scores[key], rows[key])
-                matrix[i, j] = -1.0 if score is None else score
-        chosen_rows, chosen_columns = linear_sum_assignment(np.maximum(matrix, 0.0), maximize=True)
-        for i, j in zip(chosen_rows, chosen_columns, strict=True):
-            if matrix[i, j] > 0:
-                result[pending[i]]["name"] = archetypes[j].name
-                taken.add(archetypes[j].name.casefold())
-    for key in pending:
-        if result[key]["name"] is None:
-            name = _unique(descriptive_name(scores[key]), taken)
-            result[key]["name"] = name
-            taken.add(name.casefold())
+    pending = [key for key in keys if result[key]["name"] is None]
+    for key, name in derive_names(frame, truths, vocabulary, pending, taken).items():
+        result[key]["name"] = name
 
+    names = {key: str(result[key]["name"]) for key in keys}
+    descriptions = describe_all(frame, names, lifts, scores)
     return pd.DataFrame(
         {
             "segment_id": profile["segment_id"].to_numpy(),
-            "segment_name": [result[key]["name"] for key in rows],
-            "segment_description": [result[key]["description"] for key in rows],
-            "name_source": [result[key]["source"] for key in rows],
+            "segment_name": [names[key] for key in keys],
+            "segment_description": [
+                custom_descriptions.get(key, descriptions[key]) for key in keys
+            ],
+            "name_source": [result[key]["source"] for key in keys],
         },
         columns=list(NAME_COLUMNS),
     )

@@ -308,8 +308,44 @@ def _merge(path: Sequence[Condition]) -> list[tuple[str, float | None, float | N
     return [(feature, lower, upper) for feature, (lower, upper) in bounds.items()]
 
 
+# counts: feature -> (smallest possible value, phrase of n with {n} and {s} for the plural "s")
+COUNTS: dict[str, tuple[int, str]] = {
+    "order_count": (1, "{n} order{s}"),
+    "orders_90d": (0, "{n} order{s} in the last 90 days"),
+    "active_months": (1, "active in {n} month{s}"),
+    "sessions_30d": (0, "{n} session{s} in the last 30 days"),
+    "sessions_90d": (0, "{n} session{s} in the last 90 days"),
+    "support_tickets_90d": (0, "{n} support ticket{s} in the last 90 days"),
+}
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three"}
+
+
+def _count_text(feature: str, lower: float | None, upper: float | None) -> str:
+    """Phrase a bound on a count as a person would: "1 order", "2 to 4 orders", "no ..."."""
+    smallest, phrase = COUNTS[feature]
+    low = smallest if lower is None else max(smallest, math.floor(lower) + 1)
+    high = None if upper is None else math.floor(upper)
+
+    def amount(n: int, text: str) -> str:
+        if feature == "active_months":
+            text = text.replace("{n}", NUMBER_WORDS.get(n, "{n}"))
+        if n == 0:
+            return text.replace("{n}", "no").replace("{s}", "s")
+        return text.replace("{n}", f"{n:,}").replace("{s}", "" if n == 1 else "s")
+
+    if high is not None and high <= low:
+        return amount(high, phrase)
+    if high is None:
+        return amount(low, phrase.replace("{n}", "at least {n}", 1))
+    if low == smallest:
+        return amount(high, phrase.replace("{n}", "at most {n}", 1))
+    return phrase.replace("{n}", f"{low:,} to {high:,}").replace("{s}", "s")
+
+
 def _bound_text(feature: str, lower: float | None, upper: float | None) -> str:
-    """Phrase one merged bound in the feature's units."""
+    """Phrase one merged bound in the feature's units; counts as whole numbers."""
+    if feature in COUNTS:
+        return _count_text(feature, lower, upper)
     _, at_most, more_than, between = PHRASES.get(
         feature,
         ("number", f"{feature} ≤ {{v}}", f"{feature} > {{v}}", f"{feature} > {{lo}} and ≤ {{hi}}"),

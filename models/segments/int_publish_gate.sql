@@ -56,6 +56,18 @@ data_quality as (
 
 ),
 
+lifecycle_transitions as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_lifecycle_transitions') }}
+
+),
+
+lifecycle_thresholds as (
+
+    select count(*) as n_rows from {{ ref('int_lifecycle_thresholds') }}
+
+),
+
 final as (
 
     select
@@ -66,7 +78,9 @@ final as (
         transitions.n_rows as transition_rows,
         outcomes.n_rows as outcome_rows,
         validation.n_rows as validation_rows,
-        data_quality.n_rows as excluded_input_rows
+        data_quality.n_rows as excluded_input_rows,
+        lifecycle_transitions.n_rows as lifecycle_transition_rows,
+        lifecycle_thresholds.n_rows as lifecycle_threshold_rows
     from membership
     cross join profiles
     cross join rules
@@ -75,6 +89,8 @@ final as (
     cross join outcomes
     cross join validation
     cross join data_quality
+    cross join lifecycle_transitions
+    cross join lifecycle_thresholds
 
 )
 

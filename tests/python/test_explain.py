@@ -7,8 +7,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customer_segments.explain.naming import build_profile, name_segments
+from customer_segments.explain.naming import (
+    COMPARATIVES,
+    build_profile,
+    claim_frame,
+    load_vocabulary,
+    name_segments,
+    name_words,
+    word_truths,
+)
 from customer_segments.explain.rules import (
+    COUNTS,
+    _bound_text,
     _choose_threshold,
     extract_rules,
     format_threshold,
@@ -133,7 +143,11 @@ def test_rule_text_shows_the_rounded_thresholds(rule_case):
             feature = coalesced or bare
             seen.add(feature)
             value = float(literal)
-            assert format_threshold(feature, value) in rule.rule_text
+            if feature in COUNTS:  # counts are said as whole ranges: "> 3" is "at least 4"
+                shown = {format_threshold(feature, value), format_threshold(feature, value + 1)}
+                assert any(text in rule.rule_text for text in shown), rule.rule_text
+            else:
+                assert format_threshold(feature, value) in rule.rule_text
             if feature in INTEGER_FEATURES:
                 assert re.fullmatch(r"-?\d+", literal), literal
             elif feature == "net_spend":
@@ -143,7 +157,28 @@ def test_rule_text_shows_the_rounded_thresholds(rule_case):
     assert {"days_since_last_order", "orders_90d", "net_spend"} <= seen
     texts = " | ".join(ruleset.rules["rule_text"])
     assert "net spend over 1,200" in texts
-    assert "more than 3 orders in the last 90 days" in texts
+    assert "at least 4 orders in the last 90 days" in texts
+
+
+COUNT_TEXTS = [
+    ("order_count", None, 1, "1 order"),
+    ("order_count", 1, 2, "2 orders"),
+    ("order_count", 1, None, "at least 2 orders"),
+    ("order_count", 2, 5, "3 to 5 orders"),
+    ("order_count", None, 3, "at most 3 orders"),
+    ("active_months", None, 1, "active in one month"),
+    ("active_months", 1, None, "active in at least two months"),
+    ("orders_90d", None, 0, "no orders in the last 90 days"),
+    ("orders_90d", 0, 1, "1 order in the last 90 days"),
+    ("orders_90d", None, 1, "at most 1 order in the last 90 days"),
+    ("support_tickets_90d", 0, None, "at least 1 support ticket in the last 90 days"),
+    ("sessions_30d", 2.5, 7.5, "3 to 7 sessions in the last 30 days"),
+]
+
+
+@pytest.mark.parametrize(("feature", "lower", "upper", "text"), COUNT_TEXTS)
+def test_count_ranges_read_as_a_person_writes_them(feature, lower, upper, text):
+    assert _bound_text(feature, lower, upper) == text
 
 
 def test_rules_are_identical_for_shuffled_input(rule_case):
@@ -279,7 +314,7 @@ def profile() -> pd.DataFrame:
 
 
 def test_build_profile_has_exactly_the_documented_columns(profile):
-    expected = ["segment_id", "share"]
+    expected = ["segment_id", "share", "n_customers"]
     for feature in NAMING_FEATURES:
         expected += [
             f"{feature}__mean",
@@ -294,21 +329,84 @@ def test_build_profile_has_exactly_the_documented_columns(profile):
     assert profile["net_spend__population_mean"].iloc[0] == pytest.approx(population)
 
 
-def test_names_are_unique_and_fit_the_obvious_archetypes(profile):
-    names = name_segments(profile)
+def made_profile(rows: list[dict]) -> pd.DataFrame:
+    """A profile in build_profile's columns from per-segment medians/means; population = mean."""
+    frame = pd.DataFrame(rows)
+    profile = pd.DataFrame({"segment_id": frame["segment_id"], "share": 1 / len(frame)})
+    profile["n_customers"] = 100
+    for feature in ("days_since_last_order", "tenure_days", "order_count", "net_spend"):
+        values = frame[feature].astype("float64")
+        profile[f"{feature}__mean"] = values
+        profile[f"{feature}__median"] = values
+        profile[f"{feature}__population_mean"] = values.mean()
+        profile[f"{feature}__population_median"] = values.median()
+    for stage in ("new", "reactivated", "active", "at_risk", "lapsed"):
+        profile[f"share_{stage}"] = frame.get(f"share_{stage}", 0.0)
+    return profile
+
+
+def claims(name: str, truths: pd.Series, vocabulary) -> dict[str, bool]:
+    """Every word of a name and whether its claim holds."""
+    return {word: bool(truths.get(word, False)) for word in name_words(name)}
+
+
+def test_names_are_unique_and_every_word_holds(profile):
+    names = name_segments(profile, active_days=60, lapsed_days=180)
     assert list(names.columns) == [
         "segment_id",
         "segment_name",
         "segment_description",
         "name_source",
     ]
-    assert names["segment_name"].is_unique
+    assert names["segment_name"].str.casefold().is_unique
     assert (names["name_source"] == "derived").all()
+    vocabulary = load_vocabulary()
+    frame = claim_frame(profile, 60, 180).set_index("segment_id", drop=False)
+    truths = word_truths(frame, vocabulary)
+    for segment_id, name in zip(names["segment_id"], names["segment_name"], strict=True):
+        assert not re.search(r"\(\d+\)|\d", name), name
+        assert len(name_words(name)) <= 4, name
+        held = claims(name, truths.loc[segment_id], vocabulary)
+        comparative = {word for pair in COMPARATIVES for word in pair[:2]}
+        assert all(held[word] for word in held if word not in comparative), (name, held)
     by_id = names.set_index("segment_id")["segment_name"]
     assert by_id[0] == "Champions"
-    assert by_id[1] == "Dormant"
-    assert by_id[2] in {"New and engaged", "New customers"}
-    assert by_id[3] in {"Serial refunders", "Support-heavy"}
+    assert by_id[1].endswith(", lapsed")
+    assert by_id[2].endswith(", active")  # "new" needs the lifecycle stages, not given here
+
+
+# each crafted segment makes one claim true; the same segment, moved past the threshold, must not
+# take the word: (word, profile row where it holds, the same row where it does not)
+BASE = {"days_since_last_order": 20, "tenure_days": 400, "order_count": 2, "net_spend": 100.0}
+CLAIMS = [
+    ("one-time", {"order_count": 1}, {"order_count": 2}),
+    ("two-order", {"order_count": 2}, {"order_count": 3}),
+    ("active", {"days_since_last_order": 60}, {"days_since_last_order": 61}),
+    ("lapsing", {"days_since_last_order": 180}, {"days_since_last_order": 60}),
+    ("lapsed", {"days_since_last_order": 181}, {"days_since_last_order": 180}),
+    ("new", {"share_new": 0.5}, {"share_new": 0.49}),
+    ("high-spend", {"net_spend": 1000.0}, {"net_spend": 140.0}),
+    ("low-spend", {"net_spend": 20.0}, {"net_spend": 90.0}),
+]
+
+
+@pytest.mark.parametrize(("word", "holds", "fails"), CLAIMS, ids=[c[0] for c in CLAIMS])
+def test_each_claim_is_refused_when_false(word, holds, fails):
+    vocabulary = load_vocabulary()
+    others = [
+        {**BASE, "segment_id": 1, "order_count": 5, "net_spend": 120.0},
+        {**BASE, "segment_id": 2, "order_count": 4, "net_spend": 105.0},
+        {**BASE, "segment_id": 3, "order_count": 3, "net_spend": 110.0},
+    ]
+    for row, expected in ((holds, True), (fails, False)):
+        profile = made_profile([{**BASE, "segment_id": 0, **row}, *others])
+        frame = claim_frame(profile, 60, 180).set_index("segment_id", drop=False)
+        truths = word_truths(frame, vocabulary)
+        assert bool(truths.loc[0, word]) is expected, (word, row)
+        names = name_segments(profile, vocabulary=vocabulary, active_days=60, lapsed_days=180)
+        name = names.set_index("segment_id").loc[0, "segment_name"]
+        if not expected:
+            assert word not in name_words(name), name
 
 
 def test_names_are_deterministic(profile):
@@ -318,33 +416,38 @@ def test_names_are_deterministic(profile):
     pd.testing.assert_frame_equal(name_segments(profile), first)
 
 
-def test_descriptions_carry_numbers(profile):
-    names = name_segments(profile).set_index("segment_id")
+def test_descriptions_contrast_and_open_differently(profile):
+    names = name_segments(profile, active_days=60, lapsed_days=180).set_index("segment_id")
+    openings = [text.split(";")[0].casefold() for text in names["segment_description"]]
+    assert len(set(openings)) == len(openings), openings
     for description in names["segment_description"]:
         assert re.search(r"\d", description), description
-        assert description.endswith(".") and description[0].isupper()
-    champions = names.loc[0, "segment_description"]
-    assert "× the average" in champions and "median last order" in champions
-    assert "days ago" in names.loc[1, "segment_description"]
+        assert description.endswith(".") and not description[0].islower()
+        assert "unlike the " in description, description
+        assert not description.startswith(("Average", "Median"))
+    assert "× the average" in names.loc[0, "segment_description"]
 
 
-def test_carried_names_keep_their_ids(profile):
+def test_carried_names_keep_their_ids_while_true(profile):
+    derived = name_segments(profile, active_days=60, lapsed_days=180).set_index("segment_id")
     previous = pd.DataFrame(
         {
-            "segment_id": [1, 2, 9],
-            "segment_name": ["Sleepers", "Champions", "Retired segment"],
-            "segment_description": ["old text", "old text", "old text"],
+            "segment_id": [1, 2, 4, 9],
+            # 1 keeps its (true) name; 2 was "Champions" but is not: it is renamed; 4 had a word
+            # the vocabulary does not know
+            "segment_name": [derived.loc[1, "segment_name"], "Champions", "Sleepers", "Retired"],
+            "segment_description": ["old text"] * 4,
         }
     )
-    names = name_segments(profile, previous_names=previous).set_index("segment_id")
-    assert names.loc[1, ["segment_name", "name_source"]].tolist() == ["Sleepers", "carried"]
-    assert names.loc[2, ["segment_name", "name_source"]].tolist() == ["Champions", "carried"]
-    # the champion segment is new: its usual name is taken, so it gets another unique one
-    assert names.loc[0, "segment_name"] != "Champions"
-    assert names.loc[0, "name_source"] == "derived"
-    assert names["segment_name"].is_unique
-    assert "Retired segment" not in names["segment_name"].tolist()
+    names = name_segments(previous_names=previous, profile=profile, active_days=60, lapsed_days=180)
+    names = names.set_index("segment_id")
+    assert names.loc[1, "name_source"] == "carried"
     assert names.loc[1, "segment_description"] != "old text"
+    assert names.loc[2, "segment_name"] != "Champions" and names.loc[2, "name_source"] == "derived"
+    assert names.loc[4, "segment_name"] != "Sleepers" and names.loc[4, "name_source"] == "derived"
+    assert names.loc[0, "segment_name"] == "Champions"
+    assert names["segment_name"].is_unique
+    assert "Retired" not in names["segment_name"].tolist()
 
 
 def test_overrides_win_over_everything(profile):
@@ -374,33 +477,49 @@ def test_missing_engagement_features_are_fine():
     customers = made_customers()
     features = [feature for feature in NAMING_FEATURES if feature not in ENGAGEMENT]
     profile = build_profile(customers, customers["segment_id"], features)
-    names = name_segments(profile).set_index("segment_id")
+    names = name_segments(profile, active_days=60, lapsed_days=180).set_index("segment_id")
     assert names["segment_name"].is_unique
     assert names.loc[0, "segment_name"] == "Champions"
-    assert names.loc[1, "segment_name"] == "Dormant"
-    assert names.loc[3, "segment_name"] == "Serial refunders"
+    assert not any("browsing" in name.lower() for name in names["segment_name"])
 
 
-def test_single_order_lapsed_customers_are_one_timers():
-    customers = made_customers()
-    customers.loc[customers["segment_id"] == 1, "order_count"] = 1
-    profile = build_profile(customers, customers["segment_id"], NAMING_FEATURES)
-    names = name_segments(profile).set_index("segment_id")
-    assert names.loc[1, "segment_name"] == "Lapsed one-timers"
-
-
-def test_indistinct_segments_get_numbered_names():
-    profile = pd.DataFrame(
+def test_same_base_names_carry_what_tells_them_apart():
+    # two lapsed one-time segments, one spending far more; two identical but for spend
+    rows = [
         {
-            "segment_id": [3, 1],
-            "share": [0.5, 0.5],
-            "net_spend__mean": [100.0, 100.0],
-            "net_spend__median": [80.0, 80.0],
-            "net_spend__population_mean": [100.0, 100.0],
-            "net_spend__population_median": [80.0, 80.0],
-        }
-    )
-    names = name_segments(profile)
-    assert names["segment_id"].tolist() == [1, 3]
-    assert names["segment_name"].tolist() == ["Typical customers", "Typical customers (2)"]
-    assert name_segments(profile.iloc[:0]).empty
+            **BASE,
+            "segment_id": 0,
+            "order_count": 1,
+            "days_since_last_order": 400,
+            "net_spend": 900.0,
+        },
+        {
+            **BASE,
+            "segment_id": 1,
+            "order_count": 1,
+            "days_since_last_order": 500,
+            "net_spend": 30.0,
+        },
+        {
+            **BASE,
+            "segment_id": 2,
+            "order_count": 2,
+            "days_since_last_order": 400,
+            "net_spend": 101.0,
+        },
+        {
+            **BASE,
+            "segment_id": 3,
+            "order_count": 2,
+            "days_since_last_order": 400,
+            "net_spend": 99.0,
+        },
+    ]
+    names = name_segments(made_profile(rows), active_days=60, lapsed_days=180)
+    by_id = names.set_index("segment_id")["segment_name"]
+    assert by_id[0] == "High-spend one-time buyers, lapsed"
+    assert by_id[1] == "Low-spend one-time buyers, lapsed"
+    assert by_id[2] == "Higher-spend two-order buyers, lapsed"
+    assert by_id[3] == "Lower-spend two-order buyers, lapsed"
+    assert names["segment_id"].tolist() == [0, 1, 2, 3]
+    assert name_segments(made_profile(rows).iloc[:0]).empty

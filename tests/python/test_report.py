@@ -10,6 +10,7 @@ from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -370,3 +371,34 @@ def test_report_dom_in_chromium_shows_the_tables_numbers(report_html, readers_fi
         shown = shown_rates[(row.from_segment_id, row.to_segment_id)]
         assert float(shown["attrs"]["data-value"]) == row.transition_rate
         assert shown["text"].startswith(f"{row.transition_rate * 100:.1f}%")
+
+
+def test_report_shows_lifecycle_thresholds_and_drops_unmeasured_rows(readers_file, tmp_path):
+    from customer_segments.report import load_report_data, render_report
+
+    copy = tmp_path / "readers.duckdb"
+    copy.write_bytes(readers_file.read_bytes())
+    thresholds = query(copy, "select * from segment_lifecycle_thresholds").iloc[0]
+    stages = query(
+        copy, "select lifecycle_stage, count(*) as n from segment_membership group by all"
+    )
+    html = render_report(load_report_data(copy))
+    section = html[html.index('<section id="lifecycle">') :]
+    section = section[: section.index("</section>")]
+    assert f"at most {thresholds['active_days']} days ago" in section
+    assert f"more than {thresholds['lapsed_days']} days ago" in section
+    for row in stages.itertuples():
+        assert f'data-stage="{row.lifecycle_stage}"' in section
+        assert f"{row.n:,}" in section
+    assert 'data-feature="lift_sessions_90d"' in html
+    # orders only: the engagement lifts are null in every segment, and their rows are left out
+    engagement = ["sessions_30d", "sessions_90d", "email_open_rate", "email_click_rate"]
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute(
+            "update segment_profiles set "
+            + ", ".join(f"lift_{feature} = null" for feature in engagement)
+        )
+    html = render_report(load_report_data(copy))
+    for feature in engagement:
+        assert f'data-feature="lift_{feature}"' not in html
+    assert 'data-feature="lift_order_count"' in html

@@ -23,6 +23,12 @@ segment_names as (
 
 ),
 
+lifecycle_stages as (
+
+    select * from {{ ref('int_customer_lifecycle_stages') }}
+
+),
+
 final as (
 
     select
@@ -31,6 +37,7 @@ final as (
         cast(as_of_dates.is_latest as boolean) as is_latest_as_of_date,
         cast(scores.top_segment_id as {{ dbt.type_int() }}) as segment_id,
         cast(segment_names.segment_name as {{ dbt.type_string() }}) as segment_name,
+        cast(lifecycle_stages.lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
         cast(scores.top_probability as {{ type_double() }}) as segment_probability,
         cast(scores.model_version as {{ dbt.type_string() }}) as model_version
     from scores
@@ -38,6 +45,10 @@ final as (
         on scores.as_of_date = as_of_dates.as_of_date
     left join segment_names
         on scores.top_segment_id = segment_names.segment_id
+    left join lifecycle_stages
+        on
+            scores.customer_id = lifecycle_stages.customer_id
+            and scores.as_of_date = lifecycle_stages.as_of_date
 
 )
 

@@ -33,6 +33,12 @@ segment_names as (
 
 ),
 
+lifecycle_stages as (
+
+    select * from {{ ref('int_customer_lifecycle_stages') }}
+
+),
+
 matched_rules as (
 
     select
@@ -155,6 +161,7 @@ assigned as (
 
     select
         customer_id,
+        as_of_date,
         model_version,
         case when keeps_held_segment then held_segment_id else top_segment_id end as segment_id,
         case when keeps_held_segment then held_probability else top_probability end
@@ -187,6 +194,7 @@ final as (
         cast(assigned.customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(assigned.segment_id as {{ dbt.type_int() }}) as segment_id,
         cast(segment_names.segment_name as {{ dbt.type_string() }}) as segment_name,
+        cast(lifecycle_stages.lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
         cast(round(assigned.segment_probability, 2) as {{ type_double() }}) as segment_probability,
         cast(assigned.runner_up_segment_id as {{ dbt.type_int() }}) as runner_up_segment_id,
         cast(round(assigned.runner_up_probability, 2) as {{ type_double() }}) as runner_up_probability,
@@ -203,6 +211,10 @@ final as (
         on assigned.segment_id = segment_names.segment_id
     left join matched_rules
         on assigned.customer_id = matched_rules.customer_id
+    left join lifecycle_stages
+        on
+            assigned.customer_id = lifecycle_stages.customer_id
+            and assigned.as_of_date = lifecycle_stages.as_of_date
 
 )
 

@@ -8,6 +8,7 @@
     'sessions_30d', 'sessions_90d', 'email_open_rate', 'email_click_rate', 'support_tickets_90d',
     'days_since_last_event', 'activity_trend',
 ] %}
+{%- set stages = ['new', 'reactivated', 'active', 'at_risk', 'lapsed'] %}
 
 with
 
@@ -30,15 +31,26 @@ segment_names as (
 
 ),
 
+lifecycle_stages as (
+
+    select * from {{ ref('int_customer_lifecycle_stages') }}
+
+),
+
 joined as (
 
     select
         membership.segment_id,
         membership.model_version,
+        lifecycle_stages.lifecycle_stage,
         features.*
     from membership
     inner join features
         on membership.customer_id = features.customer_id
+    left join lifecycle_stages
+        on
+            features.customer_id = lifecycle_stages.customer_id
+            and features.as_of_date = lifecycle_stages.as_of_date
 
 ),
 
@@ -48,6 +60,7 @@ population as (
         {%- for feature in features %}
         cast(avg(cast({{ feature }} as decimal(38, 10))) as {{ type_double() }}) as population_mean_{{ feature }},
         {%- endfor %}
+        {{ median_of('cast(net_spend as ' ~ type_double() ~ ')') }} as population_median_net_spend,
         count(*) as population_customers
     from joined
 
@@ -59,6 +72,9 @@ per_segment as (
         segment_id,
         {%- for feature in features %}
         cast(avg(cast({{ feature }} as decimal(38, 10))) as {{ type_double() }}) as mean_{{ feature }},
+        {%- endfor %}
+        {%- for stage in stages %}
+        avg(case when lifecycle_stage = '{{ stage }}' then 1.0 else 0.0 end) as share_{{ stage }},
         {%- endfor %}
         max(model_version) as model_version,
         count(*) as n_customers
@@ -92,6 +108,11 @@ final as (
         cast(per_segment.n_customers as {{ dbt.type_bigint() }}) as n_customers,
         cast(per_segment.n_customers as {{ type_double() }}) / population.population_customers as customer_share,
         cast(per_segment.model_version as {{ dbt.type_string() }}) as model_version,
+        cast(segment_names.name_source as {{ dbt.type_string() }}) as name_source,
+        {%- for stage in stages %}
+        cast(per_segment.share_{{ stage }} as {{ type_double() }}) as share_{{ stage }},
+        {%- endfor %}
+        population.population_median_net_spend,
         {%- for feature in features %}
         per_segment.mean_{{ feature }},
         median_{{ feature }}.median_{{ feature }},
