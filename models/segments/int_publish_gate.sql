@@ -46,6 +46,18 @@ validation as (
 
 ),
 
+forecast_validation as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_forecast_validation') }}
+
+),
+
+holdout_summary as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_holdout_summary') }}
+
+),
+
 final as (
 
     select
@@ -55,7 +67,9 @@ final as (
         history.n_rows as history_rows,
         transitions.n_rows as transition_rows,
         outcomes.n_rows as outcome_rows,
-        validation.n_rows as validation_rows
+        validation.n_rows as validation_rows,
+        forecast_validation.n_rows as forecast_validation_rows,
+        holdout_summary.n_rows as holdout_summary_rows
     from membership
     cross join profiles
     cross join rules
@@ -63,6 +77,8 @@ final as (
     cross join transitions
     cross join outcomes
     cross join validation
+    cross join forecast_validation
+    cross join holdout_summary
 
 )
 

@@ -35,6 +35,8 @@ joined as (
     select
         membership.segment_id,
         membership.model_version,
+        membership.expected_orders_90d,
+        membership.expected_spend_90d,
         features.*
     from membership
     inner join features
@@ -61,6 +63,8 @@ per_segment as (
         cast(avg(cast({{ feature }} as decimal(38, 10))) as {{ type_double() }}) as mean_{{ feature }},
         {%- endfor %}
         max(model_version) as model_version,
+        cast(avg(expected_orders_90d) as {{ type_double() }}) as mean_expected_orders_90d,
+        cast(avg(expected_spend_90d) as {{ type_double() }}) as mean_expected_spend_90d,
         count(*) as n_customers
     from joined
     group by segment_id
@@ -98,8 +102,10 @@ final as (
         case
             when population.population_mean_{{ feature }} != 0
                 then per_segment.mean_{{ feature }} / population.population_mean_{{ feature }}
-        end as lift_{{ feature }}{% if not loop.last %},{% endif %}
+        end as lift_{{ feature }},
         {%- endfor %}
+        per_segment.mean_expected_orders_90d,
+        per_segment.mean_expected_spend_90d
     from per_segment
     cross join population
     left join segment_names
