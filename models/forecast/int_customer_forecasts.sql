@@ -1,7 +1,11 @@
 -- One row per customer to forecast: every customer at the build's as-of date ('latest', from the
 -- 'final' fit of int_forecast_cells) and every customer at the held-back validation dates
--- ('validation', from the 'check' fit, which never saw those dates' outcomes). The forecast is the
--- customer's cell, or its parent where the cell was never seen in the history.
+-- ('validation', from the 'check' fit, which never saw those dates' outcomes). Expected purchases
+-- are the customer's cell's (or its parent's where the cell was never seen in the history);
+-- expected spend is those purchases times a spend per purchase that blends the customer's own net
+-- spend per order (weighted by their order count) with the cell's (weighted as
+-- forecast_prior_orders orders): a customer's basket size is the best-known thing about them.
+{%- set prior_orders = var('forecast_prior_orders') | float %}
 
 with
 
@@ -15,6 +19,8 @@ latest_customers as (
         scores.top_segment_id as segment_id,
         {{ forecast_recency_band('features.days_since_last_order') }} as recency_band,
         {{ forecast_frequency_band('features.order_count') }} as frequency_band,
+        features.order_count,
+        cast(features.net_spend as {{ type_double() }}) as net_spend,
         cast(features.orders_90d as {{ type_double() }}) as orders_last_90d,
         cast(features.spend_90d as {{ type_double() }}) as spend_last_90d,
         cast(null as {{ type_double() }}) as orders_next_90d,
@@ -38,6 +44,8 @@ validation_customers as (
         segment_id,
         recency_band,
         frequency_band,
+        order_count,
+        net_spend,
         orders_last_90d,
         spend_last_90d,
         orders_next_90d,
@@ -61,7 +69,7 @@ cells as (
 
 ),
 
-final as (
+blended as (
 
     select
         customers.customer_id,
@@ -78,10 +86,12 @@ final as (
             cell.expected_orders_90d, recency.expected_orders_90d, segment.expected_orders_90d,
             everyone.expected_orders_90d
         ) as expected_orders_90d,
+        customers.order_count,
+        customers.net_spend,
         coalesce(
-            cell.expected_spend_90d, recency.expected_spend_90d, segment.expected_spend_90d,
-            everyone.expected_spend_90d
-        ) as expected_spend_90d
+            cell.spend_per_order, recency.spend_per_order, segment.spend_per_order,
+            everyone.spend_per_order
+        ) as cell_spend_per_order
     from customers
     left join cells as everyone
         on
@@ -105,6 +115,27 @@ final as (
             and customers.segment_id = cell.segment_id
             and customers.recency_band = cell.recency_band
             and customers.frequency_band = cell.frequency_band
+
+),
+
+final as (
+
+    select
+        customer_id,
+        as_of_date,
+        forecast_role,
+        segment_id,
+        recency_band,
+        frequency_band,
+        orders_last_90d,
+        spend_last_90d,
+        orders_next_90d,
+        spend_next_90d,
+        expected_orders_90d,
+        expected_orders_90d
+        * (net_spend + {{ prior_orders }} * cell_spend_per_order)
+        / (order_count + {{ prior_orders }}) as expected_spend_90d
+    from blended
 
 )
 

@@ -1,11 +1,12 @@
 -- The expected-value forecast, learnt from the history: per segment, recency band and frequency
--- band, what customers in that cell at past as-of dates bought in the next 90 days. Two fits:
+-- band, how many purchases customers in that cell at past as-of dates made in the next 90 days and
+-- their net spend per purchase (int_customer_forecasts blends it with each customer's own). Two fits:
 -- 'check' learns from the training dates only and is scored on the held-back validation dates
 -- (segment_forecast_validation); 'final' learns from every observed date and gives the forecast in
 -- segment_membership. A cell's mean is shrunk toward its parent (segment and recency band, then
--- segment, then everyone) as if the parent added forecast_prior_customers customers to it, so a
--- small cell borrows from a large one instead of reporting its own noise. One row per fit and
--- level; the upper levels have null bands.
+-- segment, then everyone) as if the parent added forecast_prior_customers customers (purchases, for
+-- the spend per purchase) to it, so a small cell borrows from a large one instead of reporting its
+-- own noise. One row per fit and level; the upper levels have null bands.
 {%- set prior = var('forecast_prior_customers') | float %}
 
 with
@@ -38,7 +39,7 @@ everyone as (
     select
         fit,
         avg(orders_next_90d) as expected_orders_90d,
-        avg(spend_next_90d) as expected_spend_90d
+        coalesce(sum(spend_next_90d) / nullif(sum(orders_next_90d), 0), 0.0e0) as spend_per_order
     from fits
     group by fit
 
@@ -65,8 +66,8 @@ segment_level as (
         segment_sums.n_observations,
         (segment_sums.sum_orders + {{ prior }} * everyone.expected_orders_90d)
         / (segment_sums.n_observations + {{ prior }}) as expected_orders_90d,
-        (segment_sums.sum_spend + {{ prior }} * everyone.expected_spend_90d)
-        / (segment_sums.n_observations + {{ prior }}) as expected_spend_90d
+        (segment_sums.sum_spend + {{ prior }} * everyone.spend_per_order)
+        / (segment_sums.sum_orders + {{ prior }}) as spend_per_order
     from segment_sums
     inner join everyone
         on segment_sums.fit = everyone.fit
@@ -96,8 +97,8 @@ recency_level as (
         recency_sums.n_observations,
         (recency_sums.sum_orders + {{ prior }} * segment_level.expected_orders_90d)
         / (recency_sums.n_observations + {{ prior }}) as expected_orders_90d,
-        (recency_sums.sum_spend + {{ prior }} * segment_level.expected_spend_90d)
-        / (recency_sums.n_observations + {{ prior }}) as expected_spend_90d
+        (recency_sums.sum_spend + {{ prior }} * segment_level.spend_per_order)
+        / (recency_sums.sum_orders + {{ prior }}) as spend_per_order
     from recency_sums
     inner join segment_level
         on
@@ -131,8 +132,8 @@ cell_level as (
         cell_sums.n_observations,
         (cell_sums.sum_orders + {{ prior }} * recency_level.expected_orders_90d)
         / (cell_sums.n_observations + {{ prior }}) as expected_orders_90d,
-        (cell_sums.sum_spend + {{ prior }} * recency_level.expected_spend_90d)
-        / (cell_sums.n_observations + {{ prior }}) as expected_spend_90d
+        (cell_sums.sum_spend + {{ prior }} * recency_level.spend_per_order)
+        / (cell_sums.sum_orders + {{ prior }}) as spend_per_order
     from cell_sums
     inner join recency_level
         on
@@ -152,7 +153,7 @@ final as (
         cast(null as {{ dbt.type_int() }}) as frequency_band,
         cast(null as {{ dbt.type_bigint() }}) as n_observations,
         cast(expected_orders_90d as {{ type_double() }}) as expected_orders_90d,
-        cast(expected_spend_90d as {{ type_double() }}) as expected_spend_90d
+        cast(spend_per_order as {{ type_double() }}) as spend_per_order
     from everyone
 
     union all
@@ -165,7 +166,7 @@ final as (
         cast(null as {{ dbt.type_int() }}) as frequency_band,
         cast(n_observations as {{ dbt.type_bigint() }}) as n_observations,
         cast(expected_orders_90d as {{ type_double() }}) as expected_orders_90d,
-        cast(expected_spend_90d as {{ type_double() }}) as expected_spend_90d
+        cast(spend_per_order as {{ type_double() }}) as spend_per_order
     from segment_level
 
     union all
@@ -178,7 +179,7 @@ final as (
         cast(null as {{ dbt.type_int() }}) as frequency_band,
         cast(n_observations as {{ dbt.type_bigint() }}) as n_observations,
         cast(expected_orders_90d as {{ type_double() }}) as expected_orders_90d,
-        cast(expected_spend_90d as {{ type_double() }}) as expected_spend_90d
+        cast(spend_per_order as {{ type_double() }}) as spend_per_order
     from recency_level
 
     union all
@@ -191,7 +192,7 @@ final as (
         cast(frequency_band as {{ dbt.type_int() }}) as frequency_band,
         cast(n_observations as {{ dbt.type_bigint() }}) as n_observations,
         cast(expected_orders_90d as {{ type_double() }}) as expected_orders_90d,
-        cast(expected_spend_90d as {{ type_double() }}) as expected_spend_90d
+        cast(spend_per_order as {{ type_double() }}) as spend_per_order
     from cell_level
 
 )

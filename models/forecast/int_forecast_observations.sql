@@ -1,6 +1,7 @@
 -- One row per customer per past as-of date whose next 90 days are observed (int_outcome_dates):
 -- the customer's top segment at that date under the current model, the forecast cell (recency and
--- frequency band), what they bought in the 90 days before (the naive forecast) and after it.
+-- frequency band), their orders and net spend so far, what they bought in the 90 days before (the
+-- naive forecast) and after it.
 
 with
 
@@ -35,6 +36,8 @@ final as (
         scores.top_segment_id as segment_id,
         {{ forecast_recency_band('features.days_since_last_order') }} as recency_band,
         {{ forecast_frequency_band('features.order_count') }} as frequency_band,
+        features.order_count,
+        cast(features.net_spend as {{ type_double() }}) as net_spend,
         cast(features.orders_90d as {{ type_double() }}) as orders_last_90d,
         cast(features.spend_90d as {{ type_double() }}) as spend_last_90d,
         cast(outcomes.purchases_next_90d as {{ type_double() }}) as orders_next_90d,

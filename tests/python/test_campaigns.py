@@ -63,10 +63,22 @@ def test_holdout_summary_counts_the_membership(sample_warehouse):
     for segment_id, row in summary.iterrows():
         assert row["holdout_bought_again_90d_share"] == pytest.approx(rates[(segment_id, True)])
         assert row["treatment_bought_again_90d_share"] == pytest.approx(rates[(segment_id, False)])
-    # The sample's segments hold out fewer than 100 customers each: the build says so by name.
-    small = summary[summary["is_too_small_to_hold_out"]]
-    assert (small["n_holdout"] < 100).all()
-    assert len(small) == (summary["n_holdout"] < 100).sum()
+    # The flag is the var's threshold (min_holdout_customers, 100).
+    assert (summary["is_too_small_to_hold_out"] == (summary["n_holdout"] < 100)).all()
+
+
+def test_build_log_names_the_segments_too_small_to_hold_out(warehouse_copy):
+    result = run_dbt(warehouse_copy, dbt_vars={"refit": False, "min_holdout_customers": 10**6})
+    summary = query(warehouse_copy, "select * from segment_holdout_summary")
+    line = next(line for line in result.output.splitlines() if "holdout: " in line)
+    assert "too few held out to measure a campaign" in line
+    for row in summary.itertuples():
+        assert f"{row.segment_name} ({row.n_holdout} of {row.n_customers})" in line
+    off = run_dbt(warehouse_copy, dbt_vars={"refit": False, "holdout_share": 0})
+    assert "holdout: off (holdout_share 0)" in off.output
+    membership = query(warehouse_copy, "select is_holdout, holdout_group from segment_membership")
+    assert not membership["is_holdout"].any()
+    assert (membership["holdout_group"] == "treatment").all()
 
 
 def test_holdout_share_var_is_checked(warehouse_copy):
