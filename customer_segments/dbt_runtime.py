@@ -251,6 +251,8 @@ PUBLISHED_TABLES = [
     "segment_lifecycle_thresholds",
     "segment_outcomes",
     "segment_validation",
+    "segment_forecast_validation",
+    "segment_holdout_summary",
     "segment_model_selection",
     "segment_lineage",
 ]

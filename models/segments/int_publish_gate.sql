@@ -68,6 +68,18 @@ lifecycle_thresholds as (
 
 ),
 
+forecast_validation as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_forecast_validation') }}
+
+),
+
+holdout_summary as (
+
+    select count(*) as n_rows from {{ ref('candidate_segment_holdout_summary') }}
+
+),
+
 final as (
 
     select
@@ -80,7 +92,9 @@ final as (
         validation.n_rows as validation_rows,
         data_quality.n_rows as excluded_input_rows,
         lifecycle_transitions.n_rows as lifecycle_transition_rows,
-        lifecycle_thresholds.n_rows as lifecycle_threshold_rows
+        lifecycle_thresholds.n_rows as lifecycle_threshold_rows,
+        forecast_validation.n_rows as forecast_validation_rows,
+        holdout_summary.n_rows as holdout_summary_rows
     from membership
     cross join profiles
     cross join rules
@@ -91,6 +105,8 @@ final as (
     cross join data_quality
     cross join lifecycle_transitions
     cross join lifecycle_thresholds
+    cross join forecast_validation
+    cross join holdout_summary
 
 )
 

@@ -20,7 +20,8 @@ published as (
 
     select
         customer_id,
-        segment_id
+        segment_id,
+        segment_name
     from {{ published }}
 
 ),
@@ -29,7 +30,8 @@ published as (
 
     select
         cast(null as {{ dbt.type_string() }}) as customer_id,
-        cast(null as {{ dbt.type_int() }}) as segment_id
+        cast(null as {{ dbt.type_int() }}) as segment_id,
+        cast(null as {{ dbt.type_string() }}) as segment_name
     where 1 = 0
 
 ),
@@ -40,6 +42,7 @@ compared as (
     select
         coalesce(candidate.customer_id, published.customer_id) as customer_id,
         published.segment_id as old_segment_id,
+        published.segment_name as old_segment_name,
         candidate.segment_id as new_segment_id,
         candidate.segment_name as new_segment_name,
         case
@@ -62,6 +65,7 @@ final as (
     select
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(old_segment_id as {{ dbt.type_int() }}) as old_segment_id,
+        cast(old_segment_name as {{ dbt.type_string() }}) as old_segment_name,
         cast(new_segment_id as {{ dbt.type_int() }}) as new_segment_id,
         cast(new_segment_name as {{ dbt.type_string() }}) as new_segment_name,
         cast(change_type as {{ dbt.type_string() }}) as change_type

@@ -119,3 +119,39 @@ def test_another_seed_does_not_change_k_or_the_segments(realistic_builds, tmp_pa
     assert chosen["segment_space"].tolist() == ["outcomes"]
     # The outcome space is fitted without randomness: the same model, not registered twice.
     assert after.equals(before)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("generator_seed", [1, 2])
+def test_holdout_share_holds_in_every_segment(realistic_builds, generator_seed):
+    """Each segment's holdout is a binomial draw of holdout_share: within 1 point of it where 3
+    standard deviations are under a point (8,100 customers and more), else within 3 of them."""
+    db_path, _, _ = realistic_builds[generator_seed]
+    summary = query(db_path, "select * from segment_holdout_summary")
+    bound = (3 * (0.1 * 0.9 / summary["n_customers"]) ** 0.5).clip(lower=0.01)
+    print(f"\n{summary[['segment_name', 'n_customers', 'n_holdout', 'holdout_share']]}")
+    assert ((summary["holdout_share"] - 0.1).abs() <= bound).all()
+    assert (summary["n_customers"] >= 8100).any()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("generator_seed", [1, 2])
+def test_expected_value_beats_the_last_90_days(realistic_builds, generator_seed):
+    db_path, _, output = realistic_builds[generator_seed]
+    means = query(
+        db_path,
+        """
+        select measure, forecast, avg(mean_absolute_error) as mae,
+            avg(root_mean_squared_error) as rmse, avg(rank_correlation) as rank_correlation
+        from segment_forecast_validation group by measure, forecast
+        """,
+    ).set_index(["measure", "forecast"])
+    print(f"\nforecast check, mean over the validation dates:\n{means.to_string()}")
+    for measure in ("orders_90d", "spend_90d"):
+        ours, naive = means.loc[(measure, "expected")], means.loc[(measure, "last_90_days")]
+        assert ours["mae"] < naive["mae"], measure
+        assert ours["rmse"] < naive["rmse"], measure
+        # With most customers buying nothing next, the rank correlation mostly measures who buys
+        # at all; there the last 90 days are already a strong signal and ours is level with it.
+        assert ours["rank_correlation"] > naive["rank_correlation"] - 0.02, measure
+    assert "forecast check, mean over 3 validation dates" in output

@@ -121,15 +121,22 @@ def test_refit_with_other_initializations_keeps_segment_ids(warehouse_copy, samp
     Other starts may also find one more segment (BIC decides again); then lineage says which
     segment it split from, and every earlier segment still carries its id.
     """
-    before = query(sample_warehouse, "select customer_id, segment_id from segment_membership")
+    before = query(
+        sample_warehouse, "select customer_id, segment_id, is_holdout from segment_membership"
+    )
     run_dbt(warehouse_copy, dbt_vars={"seed": 1234})
     registry = query(warehouse_copy, "select * from segment_model_registry order by registered_at")
     latest = registry["model_version"].iloc[-1]
     lineage = query(
         warehouse_copy, f"select * from segment_lineage where model_version = '{latest}'"
     )
-    after = query(warehouse_copy, "select customer_id, segment_id from segment_membership")
+    after = query(
+        warehouse_copy, "select customer_id, segment_id, is_holdout from segment_membership"
+    )
     joined = before.merge(after, on="customer_id", suffixes=("_before", "_after"))
+    # The holdout never follows the segment: the same customers are held out after the refit.
+    assert len(joined) == len(before) == len(after)
+    assert (joined["is_holdout_before"] == joined["is_holdout_after"]).all()
     kept = (joined["segment_id_before"] == joined["segment_id_after"]).mean()
     events = lineage["event"].value_counts().to_dict() if len(registry) == 2 else "same model"
     print(

@@ -158,6 +158,10 @@ def test_same_segment_for_every_customer(spark_warehouse, sample_warehouse):
     assert len(merged) == len(duck) == len(spark) > 4000
     moved = merged[merged["segment_id_duck"] != merged["segment_id_spark"]]
     assert moved.empty, moved[["customer_id", "segment_id_duck", "segment_id_spark"]].head()
+    # The holdout hash is the engine's own md5 on both sides: the same customers are held out.
+    held = merged[merged["is_holdout_duck"] != merged["is_holdout_spark"]]
+    assert held.empty, held[["customer_id", "is_holdout_duck", "is_holdout_spark"]].head()
+    assert merged["is_holdout_duck"].sum() > 0
     assert_same_rows("segment_membership", duck, spark, ["customer_id"])
 
 
@@ -176,6 +180,12 @@ def test_same_segment_for_every_customer(spark_warehouse, sample_warehouse):
         ("int_customer_outcomes", ["customer_id", "as_of_date"]),
         ("int_outcome_fit_sample", ["customer_id", "as_of_date"]),
         ("int_validation_sample", ["customer_id", "as_of_date"]),
+        (
+            "int_forecast_cells",
+            ["fit", "cell_level", "segment_id", "recency_band", "frequency_band"],
+        ),
+        ("segment_forecast_validation", ["as_of_date", "measure", "forecast"]),
+        ("segment_holdout_summary", ["segment_id"]),
     ],
 )
 def test_published_and_intermediate_tables_match(spark_warehouse, sample_warehouse, table, key):

@@ -7,6 +7,10 @@
 -- Anti-flapping: a customer already in a segment (in the last published membership) moves only when
 -- the new top segment beats the held segment's probability by switch_margin. Customers seen for the
 -- first time take their top segment; segment_entered_at then comes from the scored history.
+--
+-- For campaigns: the previous segment's name and when the segment last changed, a persistent
+-- holdout flag (holdout_bucket: a hash of the customer id and holdout_salt, nothing else) and the
+-- expected orders and spend in the next 90 days (int_customer_forecasts).
 {%- set spec = segment_model_spec() %}
 {%- set segment_ids = spec['components'] | map(attribute='segment_id') | list %}
 {%- set previous_relation = adapter.get_relation(
@@ -65,6 +69,7 @@ previous_membership as (
     select
         customer_id,
         segment_id,
+        segment_name,
         previous_segment_id,
         segment_entered_at
     from {{ previous_relation }}
@@ -76,12 +81,43 @@ previous_membership as (
     select
         cast(null as {{ dbt.type_string() }}) as customer_id,
         cast(null as {{ dbt.type_int() }}) as segment_id,
+        cast(null as {{ dbt.type_string() }}) as segment_name,
         cast(null as {{ dbt.type_int() }}) as previous_segment_id,
         cast(null as {{ dbt.type_timestamp() }}) as segment_entered_at
     where 1 = 0
 
 ),
 {% endif %}
+
+-- Names of the current model's segments and, for ids a refit retired, the name readers last saw.
+known_segment_names as (
+
+    select
+        segment_id,
+        segment_name
+    from segment_names
+
+    union all
+
+    select
+        segment_id,
+        max(segment_name) as segment_name
+    from previous_membership
+    where segment_id not in (select segment_names.segment_id from segment_names)
+    group by segment_id
+
+),
+
+forecasts as (
+
+    select
+        customer_id,
+        expected_orders_90d,
+        expected_spend_90d
+    from {{ ref('int_customer_forecasts') }}
+    where forecast_role = 'latest'
+
+),
 
 -- For customers without a previous row: when they entered their latest top segment, from the
 -- scored history. A run of the same top segment starts where it differs from the month before;
@@ -205,16 +241,32 @@ final as (
         cast(matched_rules.rule_id as {{ dbt.type_string() }}) as rule_id,
         cast(assigned.model_version as {{ dbt.type_string() }}) as model_version,
         cast(assigned.previous_segment_id as {{ dbt.type_int() }}) as previous_segment_id,
-        assigned.segment_entered_at
+        assigned.segment_entered_at,
+        cast(previous_names.segment_name as {{ dbt.type_string() }}) as previous_segment_name,
+        case
+            when assigned.previous_segment_id is not null then assigned.segment_entered_at
+        end as segment_changed_at,
+        {{ holdout_bucket('assigned.customer_id') }} < {{ holdout_threshold() }}
+            as is_holdout,
+        cast(case
+            when {{ holdout_bucket('assigned.customer_id') }} < {{ holdout_threshold() }} then 'holdout'
+            else 'treatment'
+        end as {{ dbt.type_string() }}) as holdout_group,
+        cast(round(forecasts.expected_orders_90d, 1) as {{ type_double() }}) as expected_orders_90d,
+        cast(round(forecasts.expected_spend_90d, 0) as {{ type_double() }}) as expected_spend_90d
     from assigned
     left join segment_names
         on assigned.segment_id = segment_names.segment_id
+    left join known_segment_names as previous_names
+        on assigned.previous_segment_id = previous_names.segment_id
     left join matched_rules
         on assigned.customer_id = matched_rules.customer_id
     left join lifecycle_stages
         on
             assigned.customer_id = lifecycle_stages.customer_id
             and assigned.as_of_date = lifecycle_stages.as_of_date
+    left join forecasts
+        on assigned.customer_id = forecasts.customer_id
 
 )
 

@@ -43,6 +43,8 @@ joined as (
         membership.segment_id,
         membership.model_version,
         lifecycle_stages.lifecycle_stage,
+        membership.expected_orders_90d,
+        membership.expected_spend_90d,
         features.*
     from membership
     inner join features
@@ -77,6 +79,8 @@ per_segment as (
         avg(case when lifecycle_stage = '{{ stage }}' then 1.0 else 0.0 end) as share_{{ stage }},
         {%- endfor %}
         max(model_version) as model_version,
+        cast(avg(expected_orders_90d) as {{ type_double() }}) as mean_expected_orders_90d,
+        cast(avg(expected_spend_90d) as {{ type_double() }}) as mean_expected_spend_90d,
         count(*) as n_customers
     from joined
     group by segment_id
@@ -119,8 +123,10 @@ final as (
         case
             when population.population_mean_{{ feature }} != 0
                 then per_segment.mean_{{ feature }} / population.population_mean_{{ feature }}
-        end as lift_{{ feature }}{% if not loop.last %},{% endif %}
+        end as lift_{{ feature }},
         {%- endfor %}
+        per_segment.mean_expected_orders_90d,
+        per_segment.mean_expected_spend_90d
     from per_segment
     cross join population
     left join segment_names
