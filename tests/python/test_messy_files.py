@@ -244,7 +244,7 @@ def test_lf_rows_appended_to_a_crlf_file_with_an_extra_field(orders, tmp_path):
     assert len(rows) == len(orders) + 4
 
 
-def test_invalid_utf8_and_bad_quoting_are_rejected_lines_with_file_and_line(orders, tmp_path):
+def test_invalid_utf8_is_a_rejected_line_with_file_and_line(orders, tmp_path):
     body = orders.to_csv(index=False).encode("utf-8")
     customer = orders["customer_id"].iloc[0].encode()
     body += b"Y1," + customer + b",2026-06-20 10:00:00,caf\xe9\n"  # Latin-1 bytes
@@ -263,6 +263,22 @@ def test_invalid_utf8_and_bad_quoting_are_rejected_lines_with_file_and_line(orde
     )
     assert totals["n"].iloc[0] == len(orders) + 1
     assert issues(result)["exact_duplicate_row"][0] == 0
+
+
+def test_an_unterminated_quote_counts_every_line_it_swallowed(orders, tmp_path):
+    lines = orders.to_csv(index=False).splitlines(keepends=True)
+    opened = len(lines) - 100
+    lines[opened] = lines[opened].replace(",2", ',"2', 1)  # the quote never closes
+    result = build_file(tmp_path, "".join(lines), extra=ACCOUNTING)
+    assert result.ok, result.output[-3000:]  # 100 of 5,000+ lines: past warn_if only
+    assert "WARN 1 data_quality_within_thresholds" in result.output
+    count, example = issues(result)["unterminated_quote"]
+    assert count == 100 and example.startswith(orders["order_id"].iloc[opened - 1])
+    totals = query(
+        result.db_path,
+        "select max(input_rows) as n from data_quality_issues where input_table = 'orders'",
+    )
+    assert totals["n"].iloc[0] == len(orders)
 
 
 def test_a_file_that_cannot_be_read_names_the_var_and_the_path(orders, tmp_path):
