@@ -40,10 +40,11 @@
     DuckDB, Parquet: read_parquet(...). DuckDB, CSV: read_csv(...) with the layout of the header
     (csv_layout) given, not sniffed: every column as text, plus two more, `_extra_field_1` and
     `_extra_field_2`, non-empty on a line with more fields than the header (staging flags it
-    `extra_fields`, so an unquoted `1,234.50` is never read as 1). Not strict, so a file with mixed CRLF and LF line
-    endings reads line by line; lines the reader still cannot read (invalid UTF-8, an unterminated
-    quote) are skipped, and with rejects_table stored in that temporary table (and its `_scan`
-    table) for stg_raw__rejected_lines. Files of one glob share the first file's header. Spark:
+    `extra_fields`, so an unquoted `1,234.50` is never read as 1). Not strict, so a file with
+    mixed CRLF and LF line endings reads line by line (and a quote that never closes reads on to
+    the next quote: staging counts those lines, unterminated_quote); lines the reader still cannot
+    read (invalid UTF-8) are skipped, and with rejects_table stored in that temporary table (and
+    its `_scan` table) for stg_raw__rejected_lines. Files of one glob share the first file's header. Spark:
     parquet.`path` (Parquet only).
 #}
 {% macro read_location(location, table_name, rejects_table=none) -%}

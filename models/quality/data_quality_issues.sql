@@ -48,7 +48,8 @@ known_issues as (
 
     {%- set issues = [
         ('orders', 'exact_duplicate_row', true, 'Row identical to another row; kept once.'),
-        ('orders', 'rejected_line', true, 'A CSV line the reader could not read (invalid UTF-8, an unterminated quote); file and line in stg_raw__rejected_lines.'),
+        ('orders', 'rejected_line', true, 'A CSV line the reader could not read (invalid UTF-8); file and line in stg_raw__rejected_lines.'),
+        ('orders', 'unterminated_quote', true, 'A quote opened and not closed: the reader took the following lines into one field; the row and every line it swallowed are lost.'),
         ('orders', 'extra_fields', true, 'The CSV line has more fields than the header (a stray delimiter, an unquoted 1,234.50); its values may be in the wrong columns.'),
         ('orders', 'in_the_future', true, 'ordered_at is after the moment the build started.'),
         ('orders', 'null_customer_id', true, 'customer_id is empty.'),
@@ -60,13 +61,13 @@ known_issues as (
         ('orders', 'conflicting_duplicate_order_id', true, 'The same order_id appears with different amounts; all its rows are excluded.'),
         ('orders', 'after_as_of_date', true, 'Ordered after the as-of date; excluded from every feature.'),
         ('customers', 'exact_duplicate_row', true, 'Row identical to another row; kept once.'),
-        ('customers', 'rejected_line', true, 'A CSV line the reader could not read (invalid UTF-8, an unterminated quote); file and line in stg_raw__rejected_lines.'),
+        ('customers', 'rejected_line', true, 'A CSV line the reader could not read (invalid UTF-8); file and line in stg_raw__rejected_lines.'),
         ('customers', 'extra_fields', true, 'The CSV line has more fields than the header; its values may be in the wrong columns.'),
         ('customers', 'null_customer_id', true, 'customer_id is empty.'),
         ('customers', 'duplicate_customer_id', false, 'customer_id appears on more than one row.'),
         ('customers', 'customer_without_orders', false, 'Signed up but no valid order by the as-of date; not segmented.'),
         ('events', 'exact_duplicate_row', true, 'Row identical to another valid row inside the feature window (the 90 days before an as-of date); kept once. Duplicates outside the window change no feature and are not counted.'),
-        ('events', 'rejected_line', true, 'A CSV line the reader could not read (invalid UTF-8, an unterminated quote); file and line in stg_raw__rejected_lines.'),
+        ('events', 'rejected_line', true, 'A CSV line the reader could not read (invalid UTF-8); file and line in stg_raw__rejected_lines.'),
         ('events', 'extra_fields', true, 'The CSV line has more fields than the header; its values may be in the wrong columns.'),
         ('events', 'in_the_future', true, 'occurred_at is after the moment the build started.'),
         ('events', 'null_customer_id', true, 'customer_id is empty.'),
@@ -121,7 +122,8 @@ staged_row_counts as (
 
 input_rows as (
 
-    -- Every line of each input: the rows read plus the lines the CSV reader rejected.
+    -- Every line of each input: the rows read, the lines the CSV reader rejected, and the lines
+    -- an unterminated quote swallowed into one order row.
     select
         input_table,
         sum(input_rows) as input_rows
@@ -141,6 +143,11 @@ input_rows as (
             count(*) as input_rows
         from rejected_lines
         group by input_table
+        union all
+        select
+            'orders' as input_table,
+            coalesce(sum(embedded_line_breaks), 0) as input_rows
+        from orders
     ) as parts
     group by input_table
 
@@ -202,7 +209,7 @@ invalid_rows as (
     select
         'orders' as input_table,
         invalid_reason as issue,
-        count(*) as affected_rows,
+        sum(1 + embedded_line_breaks) as affected_rows,
         min(invalid_value) as example_value
     from orders
     where invalid_reason is not null

@@ -34,7 +34,10 @@ renamed as (
         min(cast(amount as {{ dbt.type_string() }})) as source_amount,
         min(cast(ordered_at as {{ dbt.type_string() }})) as source_ordered_at,
         bool_or({{ has_extra_fields('orders') }}) as has_extra_fields,
-        min({{ extra_fields_text('orders') }}) as source_extra_fields
+        min({{ extra_fields_text('orders') }}) as source_extra_fields,
+        -- A line break inside an id, time or amount: an unterminated quote swallowed the lines
+        -- after it (DuckDB's lenient reader reads on to the next quote); counted as lines lost.
+        max({{ embedded_line_breaks(['order_id', 'customer_id', 'ordered_at', 'amount']) }}) as embedded_line_breaks
 
     from source
     group by 1, 2, 3, 4, 5, 6
@@ -63,6 +66,7 @@ flagged as (
         renamed.ordered_at,
         cast(renamed.ordered_at as date) as order_date,
         case
+            when renamed.embedded_line_breaks > 0 then 'unterminated_quote'
             when renamed.has_extra_fields then 'extra_fields'
             when renamed.customer_id is null then 'null_customer_id'
             when renamed.order_id is null then 'null_order_id'
@@ -73,7 +77,10 @@ flagged as (
             when renamed.amount is null then 'unparseable_amount'
             when order_id_amounts.has_conflicting_amounts then 'conflicting_duplicate_order_id'
         end as invalid_reason,
+        renamed.embedded_line_breaks,
         case
+            when renamed.embedded_line_breaks > 0
+                then substr(concat_ws(',', renamed.order_id, renamed.customer_id, renamed.source_ordered_at), 1, 80)
             when renamed.has_extra_fields then renamed.source_extra_fields
             when renamed.ordered_at is null or renamed.ordered_at > {{ build_started_at() }}
                 then renamed.source_ordered_at

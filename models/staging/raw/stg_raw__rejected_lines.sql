@@ -1,5 +1,5 @@
--- One row per line of a CSV input that DuckDB's reader could not read (invalid UTF-8, an
--- unterminated quote): the input, file, line number, column, error and the line as read.
+-- One row per line of a CSV input that DuckDB's reader could not read (invalid UTF-8): the
+-- input, file, line number, column, error and the line as read.
 -- Staging skips these lines; this model reads each CSV input once more in its pre-hooks, with
 -- read_csv's store_rejects, into temporary tables of this connection, and keeps them. Empty
 -- when no input is a CSV file.
