@@ -8,6 +8,13 @@
 -- the spend per purchase) to it, so a small cell borrows from a large one instead of reporting its
 -- own noise. One row per fit and level; the upper levels have null bands.
 {%- set prior = var('forecast_prior_customers') | float %}
+{#- Each level: its name, its keys, and its parent level (the keys minus the last). #}
+{%- set levels = [
+    ('segment', ['segment_id'], 'everyone'),
+    ('segment_recency', ['segment_id', 'recency_band'], 'segment'),
+    ('cell', ['segment_id', 'recency_band', 'frequency_band'], 'segment_recency'),
+] %}
+{%- set bands = ['segment_id', 'recency_band', 'frequency_band'] %}
 
 with
 
@@ -44,156 +51,59 @@ everyone as (
     group by fit
 
 ),
+{%- for level, keys, parent in levels %}
 
-segment_sums as (
+{{ level }}_sums as (
 
     select
         fit,
-        segment_id,
+        {{ keys | join(', ') }},
         count(*) as n_observations,
         sum(orders_next_90d) as sum_orders,
         sum(spend_next_90d) as sum_spend
     from fits
-    group by fit, segment_id
+    group by fit, {{ keys | join(', ') }}
 
 ),
 
-segment_level as (
+{{ level }} as (
 
     select
-        segment_sums.fit,
-        segment_sums.segment_id,
-        segment_sums.n_observations,
-        (segment_sums.sum_orders + {{ prior }} * everyone.expected_orders_90d)
-        / (segment_sums.n_observations + {{ prior }}) as expected_orders_90d,
-        (segment_sums.sum_spend + {{ prior }} * everyone.spend_per_order)
-        / (segment_sums.sum_orders + {{ prior }}) as spend_per_order
-    from segment_sums
-    inner join everyone
-        on segment_sums.fit = everyone.fit
-
-),
-
-recency_sums as (
-
-    select
-        fit,
-        segment_id,
-        recency_band,
-        count(*) as n_observations,
-        sum(orders_next_90d) as sum_orders,
-        sum(spend_next_90d) as sum_spend
-    from fits
-    group by fit, segment_id, recency_band
-
-),
-
-recency_level as (
-
-    select
-        recency_sums.fit,
-        recency_sums.segment_id,
-        recency_sums.recency_band,
-        recency_sums.n_observations,
-        (recency_sums.sum_orders + {{ prior }} * segment_level.expected_orders_90d)
-        / (recency_sums.n_observations + {{ prior }}) as expected_orders_90d,
-        (recency_sums.sum_spend + {{ prior }} * segment_level.spend_per_order)
-        / (recency_sums.sum_orders + {{ prior }}) as spend_per_order
-    from recency_sums
-    inner join segment_level
+        {{ level }}_sums.fit,
+        {%- for key in keys %}
+        {{ level }}_sums.{{ key }},
+        {%- endfor %}
+        {{ level }}_sums.n_observations,
+        ({{ level }}_sums.sum_orders + {{ prior }} * {{ parent }}.expected_orders_90d)
+        / ({{ level }}_sums.n_observations + {{ prior }}) as expected_orders_90d,
+        ({{ level }}_sums.sum_spend + {{ prior }} * {{ parent }}.spend_per_order)
+        / ({{ level }}_sums.sum_orders + {{ prior }}) as spend_per_order
+    from {{ level }}_sums
+    inner join {{ parent }}
         on
-            recency_sums.fit = segment_level.fit
-            and recency_sums.segment_id = segment_level.segment_id
+            {{ level }}_sums.fit = {{ parent }}.fit
+            {%- for key in keys[:-1] %}
+            and {{ level }}_sums.{{ key }} = {{ parent }}.{{ key }}
+            {%- endfor %}
 
 ),
-
-cell_sums as (
-
-    select
-        fit,
-        segment_id,
-        recency_band,
-        frequency_band,
-        count(*) as n_observations,
-        sum(orders_next_90d) as sum_orders,
-        sum(spend_next_90d) as sum_spend
-    from fits
-    group by fit, segment_id, recency_band, frequency_band
-
-),
-
-cell_level as (
-
-    select
-        cell_sums.fit,
-        cell_sums.segment_id,
-        cell_sums.recency_band,
-        cell_sums.frequency_band,
-        cell_sums.n_observations,
-        (cell_sums.sum_orders + {{ prior }} * recency_level.expected_orders_90d)
-        / (cell_sums.n_observations + {{ prior }}) as expected_orders_90d,
-        (cell_sums.sum_spend + {{ prior }} * recency_level.spend_per_order)
-        / (cell_sums.sum_orders + {{ prior }}) as spend_per_order
-    from cell_sums
-    inner join recency_level
-        on
-            cell_sums.fit = recency_level.fit
-            and cell_sums.segment_id = recency_level.segment_id
-            and cell_sums.recency_band = recency_level.recency_band
-
-),
+{%- endfor %}
 
 final as (
+    {%- for level, keys, _ in [('everyone', [], none)] + levels %}
 
     select
         fit,
-        'everyone' as cell_level,
-        cast(null as {{ dbt.type_int() }}) as segment_id,
-        cast(null as {{ dbt.type_int() }}) as recency_band,
-        cast(null as {{ dbt.type_int() }}) as frequency_band,
-        cast(null as {{ dbt.type_bigint() }}) as n_observations,
+        '{{ level }}' as cell_level,
+        {%- for band in bands %}
+        cast({{ band if band in keys else 'null' }} as {{ dbt.type_int() }}) as {{ band }},
+        {%- endfor %}
+        cast({{ 'n_observations' if keys else 'null' }} as {{ dbt.type_bigint() }}) as n_observations,
         cast(expected_orders_90d as {{ type_double() }}) as expected_orders_90d,
         cast(spend_per_order as {{ type_double() }}) as spend_per_order
-    from everyone
-
-    union all
-
-    select
-        fit,
-        'segment' as cell_level,
-        cast(segment_id as {{ dbt.type_int() }}) as segment_id,
-        cast(null as {{ dbt.type_int() }}) as recency_band,
-        cast(null as {{ dbt.type_int() }}) as frequency_band,
-        cast(n_observations as {{ dbt.type_bigint() }}) as n_observations,
-        cast(expected_orders_90d as {{ type_double() }}) as expected_orders_90d,
-        cast(spend_per_order as {{ type_double() }}) as spend_per_order
-    from segment_level
-
-    union all
-
-    select
-        fit,
-        'segment_recency' as cell_level,
-        cast(segment_id as {{ dbt.type_int() }}) as segment_id,
-        cast(recency_band as {{ dbt.type_int() }}) as recency_band,
-        cast(null as {{ dbt.type_int() }}) as frequency_band,
-        cast(n_observations as {{ dbt.type_bigint() }}) as n_observations,
-        cast(expected_orders_90d as {{ type_double() }}) as expected_orders_90d,
-        cast(spend_per_order as {{ type_double() }}) as spend_per_order
-    from recency_level
-
-    union all
-
-    select
-        fit,
-        'cell' as cell_level,
-        cast(segment_id as {{ dbt.type_int() }}) as segment_id,
-        cast(recency_band as {{ dbt.type_int() }}) as recency_band,
-        cast(frequency_band as {{ dbt.type_int() }}) as frequency_band,
-        cast(n_observations as {{ dbt.type_bigint() }}) as n_observations,
-        cast(expected_orders_90d as {{ type_double() }}) as expected_orders_90d,
-        cast(spend_per_order as {{ type_double() }}) as spend_per_order
-    from cell_level
+    from {{ level }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 )
 

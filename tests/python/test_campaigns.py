@@ -222,9 +222,8 @@ def test_previous_segment_through_a_sequence_of_builds(warehouse_copy, sample_wa
             {
                 "order_id": f"new-{customer}-{k}",
                 "customer_id": customer,
-                "ordered_at": (as_of - pd.Timedelta(days=10 + 20 * k)).strftime(
-                    "%Y-%m-%d 12:00:00"
-                ),
+                # Both on the as-of date: no earlier month-end saw them.
+                "ordered_at": (as_of + pd.Timedelta(hours=8 + 4 * k)).strftime("%Y-%m-%d %H:%M:%S"),
                 "amount": 50.0,
             }
             for customer in newcomers
