@@ -73,6 +73,32 @@ def run_dbt(
     return result
 
 
+def generate(
+    out: Path, *, customers: int, seed: int, profile: str = "planted", file_format: str = "parquet"
+) -> Path:
+    """Write generated customers, orders and events with the package's command, as a user would."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "customer_segments.generate",
+            "--customers",
+            str(customers),
+            "--seed",
+            str(seed),
+            "--profile",
+            profile,
+            "--format",
+            file_format,
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
 def query(db_path: Path, sql: str) -> pd.DataFrame:
     """Run one query on a built warehouse, read-only, and return a frame."""
     with duckdb.connect(str(db_path), read_only=True) as connection:

@@ -4,14 +4,12 @@ Every error case also checks that nothing was published (no segment table, no re
 """
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from conftest import REPO, query, run_dbt
+from conftest import REPO, generate, query, run_dbt
 
 BASE_CUSTOMERS = 600
 
@@ -20,23 +18,7 @@ BASE_CUSTOMERS = 600
 def base(tmp_path_factory) -> dict[str, pd.DataFrame]:
     """A small clean generated data set (CSV) that each case alters."""
     folder = tmp_path_factory.mktemp("base")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "customer_segments.generate",
-            "--customers",
-            str(BASE_CUSTOMERS),
-            "--seed",
-            "3",
-            "--out",
-            str(folder),
-            "--format",
-            "csv",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    generate(folder, customers=BASE_CUSTOMERS, seed=3, file_format="csv")
     return {
         name: pd.read_csv(folder / f"{name}.csv", dtype=str)
         for name in ("orders", "customers", "events")

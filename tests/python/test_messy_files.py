@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import DBT, REPO, query, run_dbt
+from conftest import DBT, REPO, generate, query, run_dbt
 
 BASE_CUSTOMERS = 600
 ACCOUNTING = ["--select", "+data_quality_issues", "--indirect-selection", "cautious"]
@@ -26,23 +26,7 @@ ACCOUNTING = ["--select", "+data_quality_issues", "--indirect-selection", "cauti
 def orders(tmp_path_factory) -> pd.DataFrame:
     """The orders of a small clean generated data set (text columns), ending 2026-06-30."""
     folder = tmp_path_factory.mktemp("messy_base")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "customer_segments.generate",
-            "--customers",
-            str(BASE_CUSTOMERS),
-            "--seed",
-            "5",
-            "--out",
-            str(folder),
-            "--format",
-            "csv",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    generate(folder, customers=BASE_CUSTOMERS, seed=5, file_format="csv")
     return pd.read_csv(folder / "orders.csv", dtype=str)
 
 

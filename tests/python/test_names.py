@@ -7,14 +7,11 @@ four words, every word holds, descriptions open differently, and the lifecycle s
 thresholds match an independent pandas recomputation from the orders file.
 """
 
-import subprocess
-import sys
-
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import query, run_dbt
+from conftest import generate, query, run_dbt
 
 from customer_segments.explain.naming import (
     COMPARATIVES,
@@ -127,25 +124,7 @@ def realistic(tmp_path_factory):
     builds = {}
     for seed in (1, 2):
         data = tmp_path_factory.mktemp(f"names_data{seed}")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "customer_segments.generate",
-                "--customers",
-                str(CUSTOMERS),
-                "--seed",
-                str(seed),
-                "--profile",
-                "realistic",
-                "--format",
-                "parquet",
-                "--out",
-                str(data),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        generate(data, customers=CUSTOMERS, seed=seed, profile="realistic", file_format="parquet")
         for events in (False, True):
             dbt_vars = {"orders_location": str(data / "orders.parquet")}
             if events:

@@ -1,12 +1,9 @@
 """Recovery of the generator's planted groups at 50k customers, printed as figures."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import query, run_dbt
+from conftest import generate, query, run_dbt
 from sklearn.metrics import adjusted_rand_score
 
 from customer_segments.model.segment_model import SegmentModel, fit_segment_model
@@ -19,23 +16,7 @@ def planted(tmp_path_factory):
     """50k generated customers built end to end from Parquet files; the truth kept aside."""
     root = tmp_path_factory.mktemp("planted")
     data = root / "data"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "customer_segments.generate",
-            "--customers",
-            str(CUSTOMERS),
-            "--seed",
-            "11",
-            "--out",
-            str(data),
-            "--format",
-            "parquet",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    generate(data, customers=CUSTOMERS, seed=11, file_format="parquet")
     db_path = root / "planted.duckdb"
     dbt_vars = {
         "orders_location": str(data / "orders.parquet"),

@@ -5,35 +5,17 @@ once, heavy-tailed spend, lapse and comebacks), each built end to end with the d
 """
 
 import shutil
-import subprocess
-import sys
 
 import pytest
-from conftest import query, run_dbt
+from conftest import generate, query, run_dbt
 
 CUSTOMERS = 100_000
 
 
 def build_realistic(root, generator_seed: int):
     data = root / "data"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "customer_segments.generate",
-            "--customers",
-            str(CUSTOMERS),
-            "--seed",
-            str(generator_seed),
-            "--profile",
-            "realistic",
-            "--format",
-            "parquet",
-            "--out",
-            str(data),
-        ],
-        check=True,
-        capture_output=True,
+    generate(
+        data, customers=CUSTOMERS, seed=generator_seed, profile="realistic", file_format="parquet"
     )
     db_path = root / "realistic.duckdb"
     dbt_vars = {
