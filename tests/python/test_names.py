@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import generate, query, run_dbt
+from conftest import SEEDS, generate, query, run_dbt
 
 from customer_segments.explain.naming import (
     COMPARATIVES,
@@ -217,3 +217,11 @@ def test_realistic_lifecycle_matches_pandas(realistic, case):
     transitions = query(db_path, "select * from segment_lifecycle_transitions")
     sums = transitions.groupby(["from_as_of_date", "from_lifecycle_stage"])["transition_rate"].sum()
     assert np.allclose(sums, 1.0)
+
+
+def test_seed_texts_hold_no_single_quote():
+    """dbt-spark loads seeds with literal SQL strings and does not escape a quote in them."""
+    for path in SEEDS.glob("*.csv"):
+        if path.name.startswith("raw_"):
+            continue
+        assert "'" not in path.read_text(encoding="utf-8"), path.name
