@@ -107,7 +107,8 @@ def assert_same_rows(table: str, duck: pd.DataFrame, spark: pd.DataFrame, key: l
     duck = duck.sort_values(key, ignore_index=True)
     spark = spark.sort_values(key, ignore_index=True)
     for column in key:
-        assert (duck[column].astype(str) == spark[column].astype(str)).all(), (
+        same = duck[column].astype(str) == spark[column].astype(str)
+        assert (same | (duck[column].isna() & spark[column].isna())).all(), (
             f"{table}: key {column} differs"
         )
     for column in duck.columns:
@@ -119,7 +120,9 @@ def assert_same_rows(table: str, duck: pd.DataFrame, spark: pd.DataFrame, key: l
             close = np.isclose(right, left, rtol=RELATIVE_TOLERANCE, atol=0.0)
             wrong = ~(both_null | close)
         else:
-            wrong = (expected.astype(str) != actual.astype(str)).to_numpy()
+            # A null is a null however pandas holds it (None, NaN, NA).
+            both_null = (expected.isna() & actual.isna()).to_numpy()
+            wrong = (expected.astype(str) != actual.astype(str)).to_numpy() & ~both_null
         assert not wrong.any(), (
             f"{table}.{column}: {int(wrong.sum())} rows differ, e.g. "
             f"{duck.loc[wrong, key].head(3).to_dict('records')}: DuckDB "
@@ -186,6 +189,12 @@ def test_same_segment_for_every_customer(spark_warehouse, sample_warehouse):
         ),
         ("segment_forecast_validation", ["as_of_date", "measure", "forecast"]),
         ("segment_holdout_summary", ["segment_id"]),
+        ("segment_lifecycle_thresholds", ["active_days"]),
+        (
+            "segment_lifecycle_transitions",
+            ["from_as_of_date", "from_lifecycle_stage", "to_lifecycle_stage"],
+        ),
+        ("int_customer_lifecycle_stages", ["customer_id", "as_of_date"]),
     ],
 )
 def test_published_and_intermediate_tables_match(spark_warehouse, sample_warehouse, table, key):

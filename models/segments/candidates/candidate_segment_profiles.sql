@@ -76,7 +76,7 @@ per_segment as (
         cast(avg(cast({{ feature }} as decimal(38, 10))) as {{ type_double() }}) as mean_{{ feature }},
         {%- endfor %}
         {%- for stage in stages %}
-        avg(case when lifecycle_stage = '{{ stage }}' then 1.0 else 0.0 end) as share_{{ stage }},
+        avg(case when lifecycle_stage = '{{ stage }}' then 1.0e0 else 0.0e0 end) as share_{{ stage }},
         {%- endfor %}
         max(model_version) as model_version,
         cast(avg(expected_orders_90d) as {{ type_double() }}) as mean_expected_orders_90d,
