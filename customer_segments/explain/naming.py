@@ -758,6 +758,15 @@ def name_segments(
     pending = [key for key in keys if result[key]["name"] is None]
     for key, name in derive_names(frame, truths, vocabulary, pending, taken).items():
         result[key]["name"] = name
+    # A carried name that today's derivation gives anyway is 'derived': a rerun on the same data
+    # then publishes the same profiles, and 'carried' marks only the names that history kept.
+    carried = [key for key in keys if result[key]["source"] == "carried"]
+    if carried:
+        unowned = [key for key in keys if result[key]["source"] != "override"]
+        fresh = derive_names(frame, truths, vocabulary, unowned, dict(owner))
+        for key in carried:
+            if fresh.get(key) == result[key]["name"]:
+                result[key]["source"] = "derived"
 
     names = {key: str(result[key]["name"]) for key in keys}
     descriptions = describe_all(frame, names, lifts, scores)

@@ -279,11 +279,13 @@ def test_report_screenshot_in_chromium_is_not_blank(report_html, readers_file, t
     assert len(colours) >= 500, f"only {len(colours)} distinct colours: the page looks blank"
     most_common_share = colours.most_common(1)[0][1] / len(packed)
     assert most_common_share < 0.9, f"{most_common_share:.0%} of the page is one colour"
-    # Every segment's colour is painted (size bars, share areas) over a good number of pixels.
+    # Every segment's colour is painted (size bars, share areas) over a good number of pixels: a
+    # 2% segment's bars and band cover about a thousand in the window (the lifecycle section now
+    # sits above the share chart).
     segment_ids = query(readers_file, "select segment_id from segment_profiles")["segment_id"]
     for segment_id in segment_ids:
         colour = int(segment_colour(int(segment_id))[1:], 16)
-        assert colours.get(colour, 0) >= 2000, f"segment {segment_id}'s colour is hardly drawn"
+        assert colours.get(colour, 0) >= 800, f"segment {segment_id}'s colour is hardly drawn"
     # The README shows this screenshot; re-encoded losslessly so it stays small.
     write_png(DOCS_SCREENSHOT, image)
     assert np.array_equal(read_png(DOCS_SCREENSHOT), image[:, :, :3])
