@@ -76,11 +76,12 @@ per_segment as (
         cast(avg(cast({{ feature }} as decimal(38, 10))) as {{ type_double() }}) as mean_{{ feature }},
         {%- endfor %}
         {%- for stage in stages %}
-        avg(case when lifecycle_stage = '{{ stage }}' then 1.0e0 else 0.0e0 end) as share_{{ stage }},
+        cast(avg(case when lifecycle_stage = '{{ stage }}' then 1 else 0 end) as {{ type_double() }})
+            as share_{{ stage }},
         {%- endfor %}
         max(model_version) as model_version,
-        cast(avg(expected_orders_90d) as {{ type_double() }}) as mean_expected_orders_90d,
-        cast(avg(expected_spend_90d) as {{ type_double() }}) as mean_expected_spend_90d,
+        cast(avg(cast(expected_orders_90d as decimal(38, 10))) as {{ type_double() }}) as mean_expected_orders_90d,
+        cast(avg(cast(expected_spend_90d as decimal(38, 10))) as {{ type_double() }}) as mean_expected_spend_90d,
         count(*) as n_customers
     from joined
     group by segment_id
