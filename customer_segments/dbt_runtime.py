@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from customer_segments.explain.rules import RULE_COLUMNS as EXTRACTED_RULE_COLUMNS
+from customer_segments.explain.rules import RULE_COLUMNS
 from customer_segments.model.registry import REGISTRY_COLUMNS, latest_model, registry_frame
 from customer_segments.model.segment_model import fit_segment_model
 
@@ -146,7 +146,8 @@ PROFILE_FEATURES = [
 
 SIGNED_FEATURES = {"activity_trend"}
 
-RULE_COLUMNS = ["model_version", *EXTRACTED_RULE_COLUMNS, "tree_fidelity"]
+# The fitted rules table: the explainer's columns between the model version and its fidelity.
+FITTED_RULE_COLUMNS = ["model_version", *RULE_COLUMNS, "tree_fidelity"]
 
 
 def explain_segments(
@@ -181,7 +182,7 @@ def explain_segments(
     rules = ruleset.rules.copy()
     rules["model_version"] = model.model_version
     rules["tree_fidelity"] = float(ruleset.fidelity)
-    rules = rules[RULE_COLUMNS].astype(
+    rules = rules[FITTED_RULE_COLUMNS].astype(
         {
             "model_version": "string",
             "rule_id": "string",

@@ -1,9 +1,7 @@
 -- Guard against destructive publishes: the candidate membership may not hold fewer than
 -- (1 - max_membership_shrink) of the customers in the last published segment_membership, unless
 -- the build says allow_membership_shrink: true. (A mirror sync deletes every row that vanishes.)
-{%- set published = adapter.get_relation(
-    database=target.database, schema=target.schema, identifier='segment_membership'
-) %}
+{%- set published = published_relation('segment_membership') %}
 
 with
 

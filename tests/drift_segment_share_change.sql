@@ -1,83 +1,58 @@
--- Drift warning: a segment's share of customers moved more than drift_max_share_change between
--- the last two published snapshots. Severity: var drift_severity (warn by default).
+-- Drift warning: a segment's share of customers in the candidate membership differs by more than
+-- drift_max_share_change from its share in the published segment_membership (what readers have
+-- now). It tests the candidate, before publishing, so drift_severity: error keeps the last good
+-- tables. Nothing to compare before the first publish. Severity: var drift_severity (warn).
 {{ config(severity=var('drift_severity')) }}
+{%- set published = published_relation('segment_membership') %}
 
 with
 
-snapshots as (
-
-    select * from {{ ref('segment_snapshots') }}
-
-),
-
-runs as (
+candidate_shares as (
 
     select
-        snapshot_run_key,
-        max(snapshot_at) as snapshot_at
-    from snapshots
-    group by snapshot_run_key
+        segment_id,
+        count(*) * 1.0 / sum(count(*)) over () as customer_share
+    from {{ ref('candidate_segment_membership') }}
+    group by segment_id
 
 ),
 
-ranked_runs as (
+{% if published is not none %}
+published_shares as (
 
     select
-        snapshot_run_key,
-        row_number() over (order by snapshot_at desc, snapshot_run_key desc) as recency
-    from runs
+        segment_id,
+        count(*) * 1.0 / sum(count(*)) over () as customer_share
+    from {{ published }}
+    group by segment_id
 
 ),
-
-shares as (
-
-    select
-        ranked_runs.recency,
-        snapshots.segment_id,
-        count(*) * 1.0 / sum(count(*)) over (partition by ranked_runs.recency) as customer_share
-    from snapshots
-    inner join ranked_runs
-        on snapshots.snapshot_run_key = ranked_runs.snapshot_run_key
-    where ranked_runs.recency <= 2
-    group by ranked_runs.recency, snapshots.segment_id
-
-),
-
-latest_shares as (
+{% else %}
+published_shares as (
 
     select
         segment_id,
         customer_share
-    from shares
-    where recency = 1
+    from candidate_shares
+    where false
 
 ),
-
-previous_shares as (
-
-    select
-        segment_id,
-        customer_share
-    from shares
-    where recency = 2
-
-),
+{% endif %}
 
 compared as (
 
     select
-        coalesce(latest_shares.segment_id, previous_shares.segment_id) as segment_id,
-        coalesce(previous_shares.customer_share, 0) as previous_share,
-        coalesce(latest_shares.customer_share, 0) as latest_share
-    from latest_shares
-    full outer join previous_shares
-        on latest_shares.segment_id = previous_shares.segment_id
+        coalesce(candidate_shares.segment_id, published_shares.segment_id) as segment_id,
+        coalesce(published_shares.customer_share, 0) as previous_share,
+        coalesce(candidate_shares.customer_share, 0) as latest_share
+    from candidate_shares
+    full outer join published_shares
+        on candidate_shares.segment_id = published_shares.segment_id
 
 )
 
--- With a single snapshot run there is nothing to compare.
 select compared.*
 from compared
 where
     abs(compared.latest_share - compared.previous_share) > {{ var('drift_max_share_change') }}
-    and (select count(*) from previous_shares) > 0
+    and (select count(*) from published_shares) > 0

@@ -3,9 +3,7 @@
 -- syncs in reverse-ETL tools. Built after every candidate passed and before segment_membership is
 -- replaced, so it compares the new membership with the one readers had. Empty on a rerun.
 -- depends_on: {{ ref('int_publish_gate') }}
-{%- set published = adapter.get_relation(
-    database=this.database, schema=this.schema, identifier='segment_membership'
-) %}
+{%- set published = published_relation('segment_membership') %}
 
 with
 

@@ -6,6 +6,7 @@ import sys
 import textwrap
 import time
 
+import duckdb
 import numpy as np
 import pandas as pd
 from conftest import SEEDS, query, run_dbt
@@ -181,3 +182,31 @@ def test_drift_warns_and_can_block_publishing(warehouse_copy, tmp_path):
     assert {"net_spend", "avg_order_value"} <= set(flagged["feature_name"])
     psi = flagged.set_index("feature_name")["population_stability_index"].round(2).to_dict()
     print(f"\ndrift: PSI flagged {psi}")
+
+
+def test_share_drift_is_tested_on_the_candidate_before_publishing(warehouse_copy):
+    """Readers' membership planted all in one segment: the candidate's shares differ from it by far
+    more than drift_max_share_change, so the test fires before publishing; with drift_severity:
+    error nothing is published (the planted membership stays), by default it warns."""
+    with duckdb.connect(str(warehouse_copy)) as connection:
+        planted = connection.sql("select min(segment_id) from segment_membership").fetchone()[0]
+        connection.execute(
+            "update segment_membership set segment_id = ?, previous_segment_id = null, "
+            "previous_segment_name = null",
+            [planted],
+        )
+    before = published_state(warehouse_copy)
+    blocked = run_dbt(warehouse_copy, dbt_vars={"drift_severity": "error"}, check=False)
+    assert not blocked.ok
+    assert "drift_segment_share_change" in blocked.output
+    assert_same(before, published_state(warehouse_copy))
+
+    warned = run_dbt(warehouse_copy, extra=["--store-failures"])
+    assert "WARN" in warned.output and "drift_segment_share_change" in warned.output
+    flagged = query(
+        warehouse_copy, "select * from main_dbt_test__audit.drift_segment_share_change"
+    ).set_index("segment_id")
+    assert flagged.loc[planted, "previous_share"] == 1.0
+    assert flagged.loc[planted, "latest_share"] < 0.9
+    membership = query(warehouse_copy, "select segment_id from segment_membership")
+    assert membership["segment_id"].nunique() > 1  # published after the warning

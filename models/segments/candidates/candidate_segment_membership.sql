@@ -13,9 +13,7 @@
 -- expected orders and spend in the next 90 days (int_customer_forecasts).
 {%- set spec = segment_model_spec() %}
 {%- set segment_ids = spec['components'] | map(attribute='segment_id') | list %}
-{%- set previous_relation = adapter.get_relation(
-    database=this.database, schema=this.schema, identifier='segment_membership'
-) %}
+{%- set previous_relation = published_relation('segment_membership') %}
 
 with
 
