@@ -17,6 +17,8 @@
                     ~ " are resolved from the directory dbt runs in)."
                 ) }}
             {%- endif -%}
+        {%- elif var(table_name ~ '_model', none) -%}
+            {%- set described = table_name ~ "_model '" ~ var(table_name ~ '_model') ~ "' (" ~ raw_input_relation(table_name) ~ ")" -%}
         {%- else -%}
             {%- set described = "source raw." ~ table_name ~ " (" ~ source('raw', table_name) ~ ")" -%}
         {%- endif -%}

@@ -8,10 +8,11 @@
     {%- if not execute %}
         {{- return(none) }}
     {%- endif %}
-    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ model_name) %}
+    {#- this package's model, also when another project installs it (project_name is the root's) #}
+    {%- set node = graph.nodes.get('model.customer_segments.' ~ model_name) %}
     {%- if node is none %}
         {{- exceptions.raise_compiler_error(
-            'published_relation: no model named ' ~ model_name ~ ' in ' ~ project_name
+            'published_relation: no model named ' ~ model_name ~ ' in customer_segments'
         ) }}
     {%- endif %}
     {{- return(adapter.get_relation(

@@ -1,17 +1,22 @@
 {#
     raw_input(table_name) -> a relation expression for one raw input table.
 
-    Always records the dbt source (so lineage shows it). Then:
+    Records where the input comes from, so lineage shows it. Then:
     - var `<table>_location` set: a DuckDB reader over that Parquet or CSV path/glob (CSV read as
       text, so staging does every cast and counts what fails);
-    - var raw_schema set: the source table in the warehouse;
+    - var `<table>_model` set: that dbt model, read with `ref` (a model of the project being run,
+      e.g. the staging model of a project that installs this one as a package; `package.model`
+      for a model of another package);
+    - var raw_schema set: the source table in the warehouse (the dbt source `raw`);
     - otherwise: the bundled sample seed `raw_<table>` (a ref, so dbt loads it first; it is the
       same table the source points at).
     When an optional input is not provided (see raw_input_provided), staging does not call this.
 #}
 {% macro raw_input(table_name) -%}
-    {%- do source('raw', table_name) -%}
     {%- set location = var(table_name ~ '_location', none) -%}
+    {%- if not var(table_name ~ '_model', none) -%}
+        {%- do source('raw', table_name) -%}
+    {%- endif -%}
     {%- if location -%}
         {{ read_location(location, table_name) }}
     {%- else -%}
@@ -21,15 +26,47 @@
 
 
 {#
-    raw_input_relation(table_name) -> the relation behind raw_input when it is a table (the
-    warehouse source or the bundled seed).
+    raw_input_relation(table_name) -> the relation behind raw_input when it is a table (a dbt
+    model named by `<table>_model`, the warehouse source or the bundled seed).
 #}
 {% macro raw_input_relation(table_name) -%}
-    {%- if var('raw_schema', none) -%}
+    {%- set model_name = var(table_name ~ '_model', none) -%}
+    {%- if model_name -%}
+        {%- set parts = (model_name | trim).split('.') -%}
+        {%- if parts | length == 2 -%}
+            {{ return(ref(parts[0], parts[1])) }}
+        {%- elif parts | length == 1 -%}
+            {#- the running project's model, named outright: no search through packages #}
+            {{ return(ref(project_name, parts[0])) }}
+        {%- endif -%}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ table_name ~ "_model '" ~ model_name ~ "' must name a dbt model:"
+            ~ " `model_name` or `package_name.model_name`."
+        ) }}
+    {%- elif var('raw_schema', none) -%}
         {{ return(source('raw', table_name)) }}
+    {%- elif not uses_bundled_sample() -%}
+        {{ exceptions.raise_compiler_error(
+            "customer_segments has no " ~ table_name ~ " input: set var " ~ table_name ~ "_model"
+            ~ " (a dbt model), " ~ table_name ~ "_location (a file) or raw_schema (warehouse"
+            ~ " tables); or use_bundled_sample: true to build the bundled sample."
+        ) }}
     {%- else -%}
         {{ return(ref('raw_' ~ table_name)) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    uses_bundled_sample() -> true when the raw inputs are the bundled sample seeds: no orders
+    location, model or raw_schema is set, and either this is the customer_segments project itself
+    or the project installing it set var use_bundled_sample: true. Also decides whether the sample
+    seeds are loaded at all (dbt_project.yml), so a build on other inputs, or a host project,
+    never writes them to the warehouse.
+#}
+{% macro uses_bundled_sample() -%}
+    {%- set other_inputs = var('orders_location', none) or var('orders_model', none) or var('raw_schema', none) -%}
+    {{ return(not other_inputs and (project_name == 'customer_segments' or var('use_bundled_sample', false))) }}
 {%- endmacro %}
 
 
