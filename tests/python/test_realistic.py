@@ -1,13 +1,21 @@
 """On data shaped like real purchase logs, the segments beat the RFM baselines at what comes next.
 
 Two realistic-profile data sets of 100k customers (generator seeds 1 and 2: most customers buy
-once, heavy-tailed spend, lapse and comebacks), each built end to end with the default vars.
+once, heavy-tailed spend, lapse and comebacks), each built end to end with the default vars, and
+two of 20k customers with orders only. On all four the names are unique, carry no number, keep to
+four words, every word holds, descriptions open differently; on seed 1 (both kinds) the lifecycle
+stages and their thresholds match an independent pandas recomputation from the orders file.
 """
 
 import shutil
 
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import generate, query, run_dbt
+from test_names import COMPARATIVE_WORDS, pandas_stages, profile_truths
+
+from customer_segments.explain.naming import name_words
 
 CUSTOMERS = 100_000
 
@@ -137,3 +145,96 @@ def test_expected_value_beats_the_last_90_days(realistic_builds, generator_seed)
         # at all; there the last 90 days are already a strong signal and ours is level with it.
         assert ours["rank_correlation"] > naive["rank_correlation"] - 0.02, measure
     assert "forecast check, mean over 3 validation dates" in output
+
+
+# ----------------------------------------------------------------------------- names
+
+ORDERS_ONLY_CUSTOMERS = 20_000
+CASES = [(seed, events) for seed in (1, 2) for events in (False, True)]
+
+
+def case_id(case) -> str:
+    seed, events = case
+    return f"seed{seed}-{'events' if events else 'orders-only'}"
+
+
+@pytest.fixture(scope="module")
+def realistic(realistic_builds, tmp_path_factory):
+    """{(seed, with events): (db, data folder)}: the two full builds above (orders, customers,
+    events) and two orders-only builds of 20k customers."""
+    builds = {}
+    for seed in (1, 2):
+        db_path, _, _ = realistic_builds[seed]
+        builds[(seed, True)] = (db_path, db_path.parent / "data")
+        data = tmp_path_factory.mktemp(f"names_data{seed}")
+        generate(
+            data,
+            customers=ORDERS_ONLY_CUSTOMERS,
+            seed=seed,
+            profile="realistic",
+            file_format="parquet",
+        )
+        db_path = tmp_path_factory.mktemp(f"names{seed}") / "names.duckdb"
+        result = run_dbt(db_path, dbt_vars={"orders_location": str(data / "orders.parquet")})
+        assert "Completed successfully" in result.output
+        builds[(seed, False)] = (db_path, data)
+    return builds
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_realistic_names_are_true_unique_and_unnumbered(realistic, case):
+    db_path, _ = realistic[case]
+    profiles, truths = profile_truths(db_path)
+    published = query(db_path, "select segment_id, segment_name from segment_profiles")
+    assert sorted(published["segment_name"]) == sorted(profiles["segment_name"])
+    names = profiles["segment_name"]
+    assert names.str.casefold().is_unique
+    assert not names.str.contains(r"\d|\(", regex=True).any(), names.tolist()
+    assert (names.map(lambda name: len(name.split())) <= 4).all(), names.tolist()
+    for segment_id, name in zip(profiles["segment_id"], names, strict=True):
+        for word in name_words(name):
+            if word not in COMPARATIVE_WORDS:
+                assert truths.loc[segment_id, word], (name, word)
+    print(profiles[["segment_name", "customer_share", "segment_description"]].to_string())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_realistic_descriptions_contrast(realistic, case):
+    db_path, _ = realistic[case]
+    profiles = query(db_path, "select segment_name, segment_description from segment_profiles")
+    openings = profiles["segment_description"].map(lambda text: text.split(";")[0].casefold())
+    assert openings.is_unique, openings.tolist()
+    others = set(profiles["segment_name"])
+    for name, description in zip(profiles["segment_name"], profiles["segment_description"]):
+        assert not description.startswith(("Average", "Median")), description
+        contrasted = [other for other in others - {name} if f"unlike the “{other}”" in description]
+        assert len(contrasted) == 1, description
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES[:2], ids=case_id)
+def test_realistic_lifecycle_matches_pandas(realistic, case):
+    db_path, data = realistic[case]
+    thresholds = query(db_path, "select * from segment_lifecycle_thresholds").iloc[0]
+    orders = pd.read_parquet(data / "orders.parquet")
+    orders["order_date"] = pd.to_datetime(orders["ordered_at"], utc=True).dt.tz_localize(None)
+    orders["order_date"] = orders["order_date"].dt.normalize()
+    as_of = pd.Timestamp(thresholds["as_of_date"])
+    purchases = orders[(orders["amount"] >= 0) & (orders["order_date"] <= as_of)]
+    days = purchases[["customer_id", "order_date"]].drop_duplicates()
+    gaps = days.sort_values(["customer_id", "order_date"]).groupby("customer_id")["order_date"]
+    gaps = gaps.diff().dt.days.dropna()
+    assert thresholds["threshold_source"] == "derived"
+    assert thresholds["n_repeat_gaps"] == len(gaps)
+    assert thresholds["active_days"] == np.ceil(gaps.quantile(0.8))
+    assert thresholds["lapsed_days"] == np.ceil(gaps.quantile(0.95))
+    membership = query(db_path, "select customer_id, lifecycle_stage from segment_membership")
+    expected = pandas_stages(orders, as_of, thresholds)
+    got = membership.set_index("customer_id")["lifecycle_stage"]
+    assert (got.sort_index() == expected.reindex(got.index).sort_index()).all()
+    assert set(got) <= {"new", "reactivated", "active", "at_risk", "lapsed"}
+    transitions = query(db_path, "select * from segment_lifecycle_transitions")
+    sums = transitions.groupby(["from_as_of_date", "from_lifecycle_stage"])["transition_rate"].sum()
+    assert np.allclose(sums, 1.0)
