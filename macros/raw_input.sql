@@ -14,7 +14,8 @@
 #}
 {% macro raw_input(table_name) -%}
     {%- set location = var(table_name ~ '_location', none) -%}
-    {%- if not var(table_name ~ '_model', none) -%}
+    {#- a model input shows as that model (raw_input_relation's ref); the rest as the source #}
+    {%- if location or not var(table_name ~ '_model', none) -%}
         {%- do source('raw', table_name) -%}
     {%- endif -%}
     {%- if location -%}

@@ -9,15 +9,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from conftest import REPO, generate, query
+from conftest import DBT, REPO, generate, query
 
-DBT = Path(sys.executable).with_name("dbt")
 CUSTOMERS = 1_500
 
 HOST_PROJECT = """\
@@ -96,7 +94,10 @@ def shop_files(root: Path) -> tuple[Path, pd.DataFrame]:
 
 
 def run_host_dbt(project: Path, db_path: Path, *command: str, check: bool = True):
-    """Run the real dbt CLI in the shop project (cwd: the project, as its users would)."""
+    """Run the real dbt CLI in the shop project (cwd: the project, as its users would).
+
+    Not conftest.run_dbt: that one points --target-path and the profile's env var at the test's
+    files for this project, and `dbt deps` takes no --target-path."""
     env = {**os.environ, "SHOP_DB": str(db_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     completed = subprocess.run(
         [str(DBT), *command, "--profiles-dir", str(project)],
