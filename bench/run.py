@@ -214,7 +214,8 @@ def compare_with_floor(db: Path, floor_file: Path) -> str:
     with duckdb.connect(str(db), read_only=True) as connection:
         ours = connection.sql(
             "select * exclude (as_of_date, is_latest_as_of_date, has_engagement_data) "
-            "from feat_customer_features where is_latest_as_of_date order by customer_id"
+            "from main_intermediate.feat_customer_features where is_latest_as_of_date "
+            "order by customer_id"
         ).df()
         floor = connection.sql(
             f"select * from read_parquet('{floor_file}') order by customer_id"

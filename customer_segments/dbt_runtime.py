@@ -1,7 +1,7 @@
 """What the thin dbt Python models call: config parsing, dbt logging, fit-or-reuse."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -268,10 +268,11 @@ EXPORTED_TABLES = {
 KEPT_EXPORT_RUNS = 3
 
 
-def export_files(session, schema: str, exports_dir: str) -> list[dict]:
+def export_files(published: Mapping, exports_dir: str) -> list[dict]:
     """Write the sync tables as Parquet and CSV into a new run folder, then repoint `current`.
 
-    Sorted by key, fixed column order, so the same build gives the same bytes. CSV: header, comma,
+    `published` maps each table name to its relation as the model read it (`dbt.ref`). Sorted by
+    key, fixed column order, so the same build gives the same bytes. CSV: header, comma,
     UTF-8, nulls as empty unquoted fields (text values are never empty, so an empty field is
     always a null). `current` is a symlink swapped with an atomic rename; the last
     KEPT_EXPORT_RUNS run folders are kept.
@@ -288,10 +289,12 @@ def export_files(session, schema: str, exports_dir: str) -> list[dict]:
     run.mkdir(parents=True)
     rows = []
     for table, key in EXPORTED_TABLES.items():
-        query = f'select * from "{schema}"."{table}" order by {key}'
         for extension, options in (("parquet", "format parquet"), ("csv", "format csv, header")):
             path = run / f"{table}.{extension}"
-            session.execute(f"copy ({query}) to '{path}' ({options})")
+            published[table].query(
+                "published",
+                f"copy (select * from published order by {key}) to '{path}' ({options})",
+            )
             rows.append({"table_name": table, "file_path": str(path)})
     link = root / "current"
     temporary = root / f".current.{os.getpid()}"
@@ -316,13 +319,15 @@ def reader_database_path(session, configured: str | None) -> str:
     return f"{base}_published.duckdb"
 
 
-def export_for_readers(session, schema: str, target_path: str) -> pd.DataFrame:
+def export_for_readers(session, published: Mapping, target_path: str) -> pd.DataFrame:
     """Copy the published tables into a fresh DuckDB file and swap it in atomically.
 
     Readers (dashboards) open `target_path` read-only: a DuckDB file with a writer is locked
     against every other process, so they never read the build's own file. The copy is written
     to a temporary file, checkpointed and detached, then renamed over the old one (an atomic
     rename on one file system): a reader sees the old complete file or the new complete file.
+    `published` maps each of PUBLISHED_TABLES to its relation as the model read it (`dbt.ref`);
+    in the readers' file the tables sit in its default schema, `main`.
     """
     import os
     from datetime import UTC, datetime
@@ -337,9 +342,12 @@ def export_for_readers(session, schema: str, target_path: str) -> pd.DataFrame:
     rows = []
     session.execute(f"attach '{temporary}' as {alias}")
     try:
+        missing = sorted(set(PUBLISHED_TABLES) - set(published))
+        if missing:
+            raise ValueError(f"published_export: no relation for {', '.join(missing)}")
         for table in PUBLISHED_TABLES:
-            session.execute(
-                f'create table {alias}.main."{table}" as select * from "{schema}"."{table}"'
+            published[table].query(
+                "published", f'create table {alias}.main."{table}" as select * from published'
             )
             count = session.sql(f'select count(*) from {alias}.main."{table}"').fetchall()[0][0]
             rows.append({"table_name": table, "n_rows": int(count)})

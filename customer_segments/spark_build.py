@@ -154,7 +154,11 @@ def project_settings(dbt_arguments: list[str]) -> dict:
     overrides = manifest.nodes[f"seed.{PACKAGE}.segment_name_overrides"]
     vocabulary = manifest.nodes[f"seed.{PACKAGE}.segment_name_vocabulary"]
     return {
-        "schema": nodes["int_fit_sample"].schema,
+        # each model's own schema (schemas by layer): the samples and the scored sample
+        "relations": {
+            name: f"{nodes[name].schema}.{nodes[name].alias or name}"
+            for name in (*SAMPLES, "int_scored_fit_sample")
+        },
         "steps": steps,
         "model_config": parse_model_config(
             nodes["segment_model_registry"].config.get("segment_model_config")
@@ -171,7 +175,7 @@ def fit_step(session, settings: dict) -> None:
     """Fit (or reuse) the model on the SQL-drawn sample; append to the registry."""
     steps = settings["steps"]
     sample, outcome_sample, validation_sample = (
-        as_pandas(session.table(f"{settings['schema']}.{name}")) for name in SAMPLES
+        as_pandas(session.table(settings["relations"][name])) for name in SAMPLES
     )
     registry = read_table(session, steps["segment_model_registry"])
     appended = fit_or_reuse(
@@ -191,7 +195,7 @@ def fit_step(session, settings: dict) -> None:
 def explain_step(session, settings: dict) -> None:
     """Fit the rules on the scored fit sample and name the segments."""
     steps = settings["steps"]
-    sample = as_pandas(session.table(f"{settings['schema']}.int_scored_fit_sample"))
+    sample = as_pandas(session.table(settings["relations"]["int_scored_fit_sample"]))
     registry = as_pandas(session.table(steps["segment_model_registry"]))
     rules = explain_segments(
         sample,

@@ -99,9 +99,30 @@ def generate(
     return out
 
 
+# The build's schemas by layer (dbt_project.yml): a table name is looked up in this order, so the
+# tests name tables as a reader of each layer would. Where a table lives is asserted in test_docs.
+PUBLISHED_SCHEMA = "main_segments"
+LAYER_SCHEMAS = (PUBLISHED_SCHEMA, "main_intermediate", "main_staging", "main_raw")
+
+
+def connect(db_path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open a warehouse with each layer's schema it has, then main, on the search path (the
+    readers' file has its tables in main only)."""
+    connection = duckdb.connect(str(db_path), read_only=read_only)
+    present = {
+        row[0]
+        for row in connection.execute(
+            "select schema_name from duckdb_schemas() where database_name = current_database()"
+        ).fetchall()
+    }
+    path = [schema for schema in LAYER_SCHEMAS if schema in present] + ["main"]
+    connection.execute(f"set search_path = '{','.join(path)}'")
+    return connection
+
+
 def query(db_path: Path, sql: str) -> pd.DataFrame:
     """Run one query on a built warehouse, read-only, and return a frame."""
-    with duckdb.connect(str(db_path), read_only=True) as connection:
+    with connect(db_path) as connection:
         return connection.sql(sql).df()
 
 

@@ -51,7 +51,10 @@ def assert_failed_without_publishing(result, *phrases: str) -> None:
     assert not result.db_path.with_name("case_published.duckdb").exists()
     if result.db_path.exists():
         with duckdb.connect(str(result.db_path), read_only=True) as connection:
-            tables = {row[0] for row in connection.sql("show tables").fetchall()}
+            tables = {
+                row[0]
+                for row in connection.sql("select table_name from duckdb_tables()").fetchall()
+            }
         assert not tables & {"segment_membership", "segment_profiles", "segment_rules"}
 
 

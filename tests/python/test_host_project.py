@@ -58,6 +58,13 @@ HOST_MODELS = {
 }
 
 
+# ... and a mart of its own on the package's public interface (a published table).
+HOST_MARTS = {
+    "shop_segment_sizes": "select segment_name, count(*) as n_customers"
+    " from {{ ref('customer_segments', 'segment_membership') }} group by segment_name",
+}
+
+
 def write_host_project(root: Path, data: Path, dbt_project: str = HOST_PROJECT) -> Path:
     """The shop project: dbt_project.yml, profiles.yml, packages.yml and its staging models."""
     project = root / "shop"
@@ -67,6 +74,9 @@ def write_host_project(root: Path, data: Path, dbt_project: str = HOST_PROJECT) 
     (project / "packages.yml").write_text(f"packages:\n  - local: {REPO}\n")
     for name, sql in HOST_MODELS.items():
         (project / "models" / "staging" / f"{name}.sql").write_text(sql.format(data=data) + "\n")
+    (project / "models" / "marts").mkdir()
+    for name, sql in HOST_MARTS.items():
+        (project / "models" / "marts" / f"{name}.sql").write_text(sql + "\n")
     return project
 
 
@@ -139,6 +149,12 @@ def test_the_host_segments_its_own_staging_models(shop):
     # The readers' copy sits beside the host's warehouse, as for the project's own build.
     readers = db_path.with_name("shop_published.duckdb")
     assert len(query(readers, "select * from segment_membership")) == len(membership)
+    # The shop's own mart on the published membership, in the shop's schema; the package's tables
+    # in theirs (schemas by layer under the shop's target schema).
+    sizes = query(db_path, "select * from main.shop_segment_sizes")
+    assert sizes["n_customers"].sum() == len(membership)
+    schemas = set(query(db_path, "select schema_name from duckdb_tables()")["schema_name"])
+    assert schemas == {"main", "main_segments", "main_intermediate", "main_staging", "main_raw"}
 
 
 @pytest.mark.slow
@@ -172,3 +188,21 @@ def test_a_host_without_inputs_is_told_what_to_set(shop, tmp_path):
     assert code != 0
     assert "customer_segments has no orders input: set var orders_model" in output
     assert "use_bundled_sample: true" in output
+
+
+@pytest.mark.slow
+def test_a_host_may_ref_only_the_published_tables(shop, tmp_path):
+    """The package's group makes its published tables public and the rest private: a host model
+    on feat_customer_features is refused at parse time, naming the model and the group."""
+    installed, _, _ = shop
+    project = tmp_path / "curious"
+    shutil.copytree(
+        installed, project, symlinks=True, ignore=shutil.ignore_patterns("target", "logs")
+    )
+    (project / "models" / "marts" / "shop_features.sql").write_text(
+        "select * from {{ ref('customer_segments', 'feat_customer_features') }}\n"
+    )
+    code, output = run_host_dbt(project, tmp_path / "curious.duckdb", "parse", check=False)
+    assert code != 0
+    assert "model.customer_segments.feat_customer_features" in output
+    assert "private to the 'customer_segments' group" in output

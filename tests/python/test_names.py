@@ -6,10 +6,9 @@ generator profile are checked in test_realistic.py, on the builds that module sh
 for them (profile_truths, pandas_stages) live here.
 """
 
-import duckdb
 import numpy as np
 import pandas as pd
-from conftest import SEEDS, query, run_dbt
+from conftest import SEEDS, connect, query, run_dbt
 
 from customer_segments.explain.naming import (
     COMPARATIVES,
@@ -39,7 +38,7 @@ def profile_truths(db_path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def plant_names(db_path, names: dict[int, str], overridden: int | None = None) -> None:
     """Overwrite segment names (and one name_source) in the built candidate profiles."""
-    with duckdb.connect(str(db_path)) as connection:
+    with connect(db_path, read_only=False) as connection:
         for segment_id, name in names.items():
             connection.execute(
                 "update candidate_segment_profiles set segment_name = ? where segment_id = ?",

@@ -20,6 +20,8 @@ import pandas as pd
 import pytest
 from conftest import DBT, REPO, query
 
+from customer_segments.dbt_runtime import PUBLISHED_TABLES
+
 pytestmark = pytest.mark.slow
 
 RELATIVE_TOLERANCE = 1e-9
@@ -84,7 +86,7 @@ def spark_warehouse(tmp_path_factory) -> dict:
         check=True,
     )
     return {
-        "tables": root / "warehouse" / "customer_segments.db",
+        "warehouse": root / "warehouse",
         "steps": root / "warehouse" / "customer_segments_python_steps.db",
         "output": output,
         "seconds": seconds,
@@ -98,6 +100,13 @@ def spark_table(folder: Path, table: str) -> pd.DataFrame:
     assert files, f"Spark wrote no Parquet files for {table} under {folder}"
     with duckdb.connect() as connection:
         return connection.sql(f"select * from read_parquet({files!r})").df()
+
+
+def layer_table(spark_warehouse: dict, table: str) -> pd.DataFrame:
+    """Read a model's Spark table from its layer's database: `customer_segments_segments` for the
+    published tables, `customer_segments_intermediate` for the rest (schemas by layer)."""
+    layer = "segments" if table in PUBLISHED_TABLES else "intermediate"
+    return spark_table(spark_warehouse["warehouse"] / f"customer_segments_{layer}.db", table)
 
 
 def assert_same_rows(table: str, duck: pd.DataFrame, spark: pd.DataFrame, key: list[str]) -> None:
@@ -156,7 +165,7 @@ def test_same_model_is_fitted_and_registered(spark_warehouse, sample_warehouse):
 
 def test_same_segment_for_every_customer(spark_warehouse, sample_warehouse):
     duck = query(sample_warehouse, "select * from segment_membership")
-    spark = spark_table(spark_warehouse["tables"], "segment_membership")
+    spark = layer_table(spark_warehouse, "segment_membership")
     merged = duck.merge(spark, on="customer_id", how="outer", suffixes=("_duck", "_spark"))
     assert len(merged) == len(duck) == len(spark) > 4000
     moved = merged[merged["segment_id_duck"] != merged["segment_id_spark"]]
@@ -199,7 +208,7 @@ def test_same_segment_for_every_customer(spark_warehouse, sample_warehouse):
 )
 def test_published_and_intermediate_tables_match(spark_warehouse, sample_warehouse, table, key):
     duck = query(sample_warehouse, f"select * from {table}")
-    spark = spark_table(spark_warehouse["tables"], table)
+    spark = layer_table(spark_warehouse, table)
     assert_same_rows(table, duck, spark, key)
 
 
