@@ -11,7 +11,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -19,46 +18,38 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-def process_tree(root: int) -> dict[int, int]:
-    """Return {pid: resident bytes} of a process and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry)
-        children.setdefault(int(fields[1]), []).append(pid)
-        rss[pid] = int(fields[21]) * page
-    tree, stack = {}, [root]
-    while stack:
-        pid = stack.pop()
-        tree[pid] = rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return tree
+def process_tree(root: int) -> list[psutil.Process]:
+    """Return a process and all its descendants (those still alive)."""
+    try:
+        parent = psutil.Process(root)
+        return [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def tree_rss_bytes(root: int) -> int:
     """Return the summed resident memory of a process and all its descendants."""
-    return sum(process_tree(root).values())
+    total = 0
+    for process in process_tree(root):
+        try:
+            total += process.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass  # ended between the listing and the reading
+    return total
 
 
 def kill_tree(root: int) -> None:
     """SIGKILL a process and all its descendants, the descendants first."""
-    for pid in reversed(list(process_tree(root))):
+    for process in reversed(process_tree(root)):
         try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
+            process.kill()
+        except psutil.NoSuchProcess:
             pass
 
 

@@ -18,6 +18,26 @@ FIXTURES = REPO / "tests" / "fixtures"
 DBT = Path(sys.executable).with_name("dbt")
 
 
+# The longest xdist groups (minutes each: the Spark build, the two realistic data sets), started
+# first so the two workers finish together; every other test file is a group of its own, as with
+# --dist loadfile, so a module's shared builds stay on one worker.
+LONGEST_GROUPS = ("test_spark", "realistic-seed1", "realistic-seed2")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Group each test by its module unless it names its group; order the longest groups first."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+    def rank(item) -> int:
+        group = item.get_closest_marker("xdist_group").args[0]
+        return LONGEST_GROUPS.index(group) if group in LONGEST_GROUPS else len(LONGEST_GROUPS)
+
+    items.sort(key=rank)
+
+
 @dataclass
 class DbtResult:
     """The outcome of one dbt invocation."""

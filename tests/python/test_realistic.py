@@ -35,12 +35,31 @@ def build_realistic(root, generator_seed: int):
     return db_path, dbt_vars, result.output
 
 
+class Builds(dict):
+    """Builds made on first use: the tests of one seed share an xdist group, so each of the two
+    workers builds only the seed it runs (the suite's two longest groups after Spark)."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        self[key] = built = self.make(key)
+        return built
+
+
+def by_seed(seed: int) -> pytest.MarkDecorator:
+    """The xdist group of every test on generator seed `seed`'s data."""
+    return pytest.mark.xdist_group(f"realistic-seed{seed}")
+
+
+GENERATOR_SEEDS = [pytest.param(seed, marks=by_seed(seed), id=str(seed)) for seed in (1, 2)]
+
+
 @pytest.fixture(scope="module")
 def realistic_builds(tmp_path_factory):
-    """Both data sets built once for the module: {generator seed: (db, vars, dbt output)}."""
-    return {
-        seed: build_realistic(tmp_path_factory.mktemp(f"realistic{seed}"), seed) for seed in (1, 2)
-    }
+    """Each data set built once for the module: {generator seed: (db, vars, dbt output)}."""
+    return Builds(lambda seed: build_realistic(tmp_path_factory.mktemp(f"realistic{seed}"), seed))
 
 
 def mean_validation(db_path):
@@ -55,7 +74,7 @@ def mean_validation(db_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("generator_seed", [1, 2])
+@pytest.mark.parametrize("generator_seed", GENERATOR_SEEDS)
 def test_segments_beat_both_rfm_baselines_on_both_figures(realistic_builds, generator_seed):
     db_path, _, output = realistic_builds[generator_seed]
     figures = mean_validation(db_path)
@@ -71,7 +90,7 @@ def test_segments_beat_both_rfm_baselines_on_both_figures(realistic_builds, gene
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("generator_seed", [1, 2])
+@pytest.mark.parametrize("generator_seed", GENERATOR_SEEDS)
 def test_outcomes_separate_the_segments(realistic_builds, generator_seed):
     db_path, _, _ = realistic_builds[generator_seed]
     outcomes = query(
@@ -91,6 +110,7 @@ def test_outcomes_separate_the_segments(realistic_builds, generator_seed):
 
 
 @pytest.mark.slow
+@by_seed(1)
 def test_another_seed_does_not_change_k_or_the_segments(realistic_builds, tmp_path):
     db_path, dbt_vars, _ = realistic_builds[1]
     copy = tmp_path / "reseeded.duckdb"
@@ -112,7 +132,7 @@ def test_another_seed_does_not_change_k_or_the_segments(realistic_builds, tmp_pa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("generator_seed", [1, 2])
+@pytest.mark.parametrize("generator_seed", GENERATOR_SEEDS)
 def test_holdout_share_holds_in_every_segment(realistic_builds, generator_seed):
     """Each segment's holdout is a binomial draw of holdout_share: within 1 point of it where 3
     standard deviations are under a point (8,100 customers and more), else within 3 of them."""
@@ -125,7 +145,7 @@ def test_holdout_share_holds_in_every_segment(realistic_builds, generator_seed):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("generator_seed", [1, 2])
+@pytest.mark.parametrize("generator_seed", GENERATOR_SEEDS)
 def test_expected_value_beats_the_last_90_days(realistic_builds, generator_seed):
     db_path, _, output = realistic_builds[generator_seed]
     means = query(
@@ -150,22 +170,27 @@ def test_expected_value_beats_the_last_90_days(realistic_builds, generator_seed)
 # ----------------------------------------------------------------------------- names
 
 ORDERS_ONLY_CUSTOMERS = 20_000
-CASES = [(seed, events) for seed in (1, 2) for events in (False, True)]
-
-
-def case_id(case) -> str:
-    seed, events = case
-    return f"seed{seed}-{'events' if events else 'orders-only'}"
+CASES = [
+    pytest.param(
+        (seed, events),
+        marks=by_seed(seed),
+        id=f"seed{seed}-{'events' if events else 'orders-only'}",
+    )
+    for seed in (1, 2)
+    for events in (False, True)
+]
 
 
 @pytest.fixture(scope="module")
 def realistic(realistic_builds, tmp_path_factory):
-    """{(seed, with events): (db, data folder)}: the two full builds above (orders, customers,
-    events) and two orders-only builds of 20k customers."""
-    builds = {}
-    for seed in (1, 2):
-        db_path, _, _ = realistic_builds[seed]
-        builds[(seed, True)] = (db_path, db_path.parent / "data")
+    """{(seed, with events): (db, data folder)}, each made on first use: the full builds above
+    (orders, customers, events) and orders-only builds of 20k customers."""
+
+    def make(case):
+        seed, events = case
+        if events:
+            db_path, _, _ = realistic_builds[seed]
+            return db_path, db_path.parent / "data"
         data = tmp_path_factory.mktemp(f"names_data{seed}")
         generate(
             data,
@@ -177,12 +202,13 @@ def realistic(realistic_builds, tmp_path_factory):
         db_path = tmp_path_factory.mktemp(f"names{seed}") / "names.duckdb"
         result = run_dbt(db_path, dbt_vars={"orders_location": str(data / "orders.parquet")})
         assert "Completed successfully" in result.output
-        builds[(seed, False)] = (db_path, data)
-    return builds
+        return db_path, data
+
+    return Builds(make)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=case_id)
+@pytest.mark.parametrize("case", CASES)
 def test_realistic_names_are_true_unique_and_unnumbered(realistic, case):
     db_path, _ = realistic[case]
     profiles, truths = profile_truths(db_path)
@@ -200,7 +226,7 @@ def test_realistic_names_are_true_unique_and_unnumbered(realistic, case):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=case_id)
+@pytest.mark.parametrize("case", CASES)
 def test_realistic_descriptions_contrast(realistic, case):
     db_path, _ = realistic[case]
     profiles = query(db_path, "select segment_name, segment_description from segment_profiles")
@@ -214,7 +240,7 @@ def test_realistic_descriptions_contrast(realistic, case):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CASES[:2], ids=case_id)
+@pytest.mark.parametrize("case", CASES[:2])
 def test_realistic_lifecycle_matches_pandas(realistic, case):
     db_path, data = realistic[case]
     thresholds = query(db_path, "select * from segment_lifecycle_thresholds").iloc[0]
