@@ -91,8 +91,12 @@ def features(data: Path) -> pd.DataFrame:
     return frame[FEATURES]
 
 
-def main() -> None:
-    """Features, log1p + StandardScaler, GMM by BIC on a sample, predict all, tree, write."""
+def main(features=features, name: str = "baseline") -> None:
+    """Features, log1p + StandardScaler, GMM by BIC on a sample, predict all, tree, write.
+
+    `features` is the one step the two notebooks write differently (experienced_notebook.py);
+    the model search after it is the same.
+    """
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data", type=Path)
     parser.add_argument("out", type=Path)
@@ -121,7 +125,7 @@ def main() -> None:
     step("predicted and explained")
     args.out.mkdir(parents=True, exist_ok=True)
     frame.reset_index().to_parquet(args.out / "segments.parquet")
-    print(f"baseline: {len(frame)} customers, k={best.n_components} {best.covariance_type}")
+    print(f"{name}: {len(frame)} customers, k={best.n_components} {best.covariance_type}")
 
 
 if __name__ == "__main__":
