@@ -340,11 +340,11 @@ def export_for_readers(session, published: Mapping, target_path: str) -> pd.Data
         leftover.unlink(missing_ok=True)
     alias = "published_for_readers"
     rows = []
+    missing = sorted(set(PUBLISHED_TABLES) - set(published))
+    if missing:
+        raise ValueError(f"published_export: no relation for {', '.join(missing)}")
     session.execute(f"attach '{temporary}' as {alias}")
     try:
-        missing = sorted(set(PUBLISHED_TABLES) - set(published))
-        if missing:
-            raise ValueError(f"published_export: no relation for {', '.join(missing)}")
         for table in PUBLISHED_TABLES:
             published[table].query(
                 "published", f'create table {alias}.main."{table}" as select * from published'
