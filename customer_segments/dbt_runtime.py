@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from customer_segments.explain.rules import RULE_COLUMNS
+from customer_segments.features import catalogue
 from customer_segments.model.registry import REGISTRY_COLUMNS, latest_model, registry_frame
 from customer_segments.model.segment_model import fit_segment_model
 
@@ -124,28 +125,6 @@ def fit_or_reuse(
     return registry_frame(model, sample=sample)
 
 
-PROFILE_FEATURES = [
-    "days_since_last_order",
-    "tenure_days",
-    "order_count",
-    "orders_90d",
-    "net_spend",
-    "avg_order_value",
-    "spend_90d",
-    "active_months",
-    "avg_days_between_orders",
-    "refund_share",
-    "sessions_30d",
-    "sessions_90d",
-    "email_open_rate",
-    "email_click_rate",
-    "support_tickets_90d",
-    "days_since_last_event",
-    "activity_trend",
-]
-
-SIGNED_FEATURES = {"activity_trend"}
-
 # The fitted rules table: the explainer's columns between the model version and its fidelity.
 FITTED_RULE_COLUMNS = ["model_version", *RULE_COLUMNS, "tree_fidelity"]
 
@@ -213,10 +192,8 @@ def name_segments_for_build(
     # near zero (activity_trend, -1..1) gives meaningless ratios, so it is left out here.
     features = [
         feature
-        for feature in PROFILE_FEATURES
-        if feature not in SIGNED_FEATURES
-        and feature in sample.columns
-        and sample[feature].notna().any()
+        for feature, entry in catalogue().items()
+        if not entry.is_signed and feature in sample.columns and sample[feature].notna().any()
     ]
     stages = sample["lifecycle_stage"] if "lifecycle_stage" in sample.columns else None
     profile = build_profile(sample, sample["top_segment_id"], features, stages=stages)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from customer_segments.explain.rules import aligned_labels
+from customer_segments.features import catalogue
 from customer_segments.model.preprocess import numeric_column
 
 NAME_COLUMNS = ("segment_id", "segment_name", "segment_description", "name_source")
@@ -55,18 +56,44 @@ class Lift:
         return weight * abs(self.log)
 
 
-# dimension -> features that measure it, first available wins, with the sign that means "high"
-DIMENSIONS: dict[str, tuple[tuple[str, int], ...]] = {
-    "recency": (("days_since_last_order", -1), ("days_since_last_event", -1)),
-    "frequency": (("order_count", 1), ("orders_90d", 1)),
-    "monetary": (("net_spend", 1), ("spend_90d", 1)),
-    "order_value": (("avg_order_value", 1),),
-    "tenure": (("tenure_days", 1),),
-    "sessions": (("sessions_90d", 1), ("sessions_30d", 1)),
-    "email": (("email_open_rate", 1), ("email_click_rate", 1)),
-    "refunds": (("refund_share", 1),),
-    "tickets": (("support_tickets_90d", 1),),
-}
+# the naming dimensions, in the order they are scored; the features that measure each (first
+# available wins) and the sign that means "high" are the feature catalogue's
+DIMENSION_ORDER = (
+    "recency",
+    "frequency",
+    "monetary",
+    "order_value",
+    "tenure",
+    "sessions",
+    "email",
+    "refunds",
+    "tickets",
+)
+
+
+def catalogue_dimensions() -> dict[str, tuple[tuple[str, int], ...]]:
+    """Return dimension -> ((feature, sign that means high), ...) from the feature catalogue."""
+    entries = [entry for entry in catalogue().values() if entry.dimension is not None]
+    unknown = sorted({entry.dimension for entry in entries} - set(DIMENSION_ORDER))
+    if unknown:
+        raise ValueError(
+            f"the feature catalogue names dimensions {unknown} the naming does not know; "
+            f"known: {', '.join(DIMENSION_ORDER)}"
+        )
+    return {
+        dimension: tuple(
+            (entry.name, entry.high_is)
+            for entry in sorted(
+                (entry for entry in entries if entry.dimension == dimension),
+                key=lambda entry: entry.dimension_rank,
+            )
+        )
+        for dimension in DIMENSION_ORDER
+        if any(entry.dimension == dimension for entry in entries)
+    }
+
+
+DIMENSIONS = catalogue_dimensions()
 
 LIFECYCLE_STAGES = ("new", "reactivated", "active", "at_risk", "lapsed")
 VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "seeds" / "segment_name_vocabulary.csv"
@@ -84,26 +111,12 @@ OPTIONAL_SLOTS = ("spend", "basket", "sessions", "email", "refunds", "tickets", 
 MAX_WORDS = 4
 
 # features whose low values say little (most customers never refund or open a ticket)
-HIGH_ONLY = frozenset({"refund_share", "support_tickets_90d"})
+HIGH_ONLY = frozenset(entry.name for entry in catalogue().values() if entry.high_only)
 
-# feature -> (label, style); styles: days_ago, days, percent, ratio
+# feature -> (label, style); styles: days_ago, days, percent, ratio. Signed measures (activity
+# trend) are left out: their ratios to the population say nothing.
 FEATURE_LABELS: dict[str, tuple[str, str]] = {
-    "days_since_last_order": ("last order", "days_ago"),
-    "days_since_last_event": ("last activity", "days_ago"),
-    "tenure_days": ("first order", "days_ago"),
-    "avg_days_between_orders": ("gap between orders", "days"),
-    "order_count": ("orders", "ratio"),
-    "orders_90d": ("orders in the last 90 days", "ratio"),
-    "net_spend": ("net spend", "ratio"),
-    "avg_order_value": ("average order value", "ratio"),
-    "spend_90d": ("spend in the last 90 days", "ratio"),
-    "active_months": ("active months", "ratio"),
-    "sessions_30d": ("sessions in the last 30 days", "ratio"),
-    "sessions_90d": ("sessions in the last 90 days", "ratio"),
-    "support_tickets_90d": ("support tickets in the last 90 days", "ratio"),
-    "refund_share": ("refund share", "percent"),
-    "email_open_rate": ("email open rate", "percent"),
-    "email_click_rate": ("email click rate", "percent"),
+    entry.name: (entry.label, entry.style) for entry in catalogue().values() if not entry.is_signed
 }
 
 

@@ -4,8 +4,8 @@ The tree is fitted on the unscaled features (nulls filled with ``fill_values``) 
 segment. Each split threshold is then rounded once, at its node, to a value people can read:
 
 - integer-valued columns (all values integral): ``x <= floor(t)`` / ``x > floor(t)``, exact;
-- rates and shares (name ends in ``_rate``/``_share``/``_trend``, or all values in [-1, 1]):
-  2 decimals;
+- shares and indexes (the feature catalogue's units ``share``/``index``, or all values in
+  [-1, 1]): 2 decimals;
 - everything else (money, averages): 2 significant figures (47.3 -> 47, 1234 -> 1200).
 
 A rounded threshold must keep rows on both sides of the split (among the rows that reach the node
@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
+from customer_segments.features import catalogue
+
 RULE_COLUMNS = (
     "rule_id",
     "segment_id",
@@ -36,117 +38,10 @@ RULE_COLUMNS = (
     "depth",
 )
 TREE_LEAF = -1  # sklearn's children_left value for a leaf
-RATE_SUFFIXES = ("_rate", "_share", "_trend")
 MAX_DIGITS = 12
 EVERY_CUSTOMER_TEXT = "every customer"
 EVERY_CUSTOMER_SQL = "true"
 SQL_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
-
-# feature -> (value format, "<= v" phrase, "> v" phrase, "> lo and <= hi" phrase)
-PHRASES: dict[str, tuple[str, str, str, str]] = {
-    "days_since_last_order": (
-        "number",
-        "last order ≤ {v} days ago",
-        "last order more than {v} days ago",
-        "last order more than {lo} and ≤ {hi} days ago",
-    ),
-    "days_since_last_event": (
-        "number",
-        "last activity ≤ {v} days ago",
-        "last activity more than {v} days ago",
-        "last activity more than {lo} and ≤ {hi} days ago",
-    ),
-    "tenure_days": (
-        "number",
-        "first order within the last {v} days",
-        "first order more than {v} days ago",
-        "first order more than {lo} and ≤ {hi} days ago",
-    ),
-    "order_count": (
-        "number",
-        "at most {v} orders",
-        "more than {v} orders",
-        "more than {lo} and at most {hi} orders",
-    ),
-    "orders_90d": (
-        "number",
-        "at most {v} orders in the last 90 days",
-        "more than {v} orders in the last 90 days",
-        "more than {lo} and at most {hi} orders in the last 90 days",
-    ),
-    "net_spend": (
-        "number",
-        "net spend ≤ {v}",
-        "net spend over {v}",
-        "net spend over {lo} and ≤ {hi}",
-    ),
-    "avg_order_value": (
-        "number",
-        "average order value ≤ {v}",
-        "average order value over {v}",
-        "average order value over {lo} and ≤ {hi}",
-    ),
-    "spend_90d": (
-        "number",
-        "spend in the last 90 days ≤ {v}",
-        "spend in the last 90 days over {v}",
-        "spend in the last 90 days over {lo} and ≤ {hi}",
-    ),
-    "active_months": (
-        "number",
-        "active in at most {v} months",
-        "active in more than {v} months",
-        "active in more than {lo} and at most {hi} months",
-    ),
-    "avg_days_between_orders": (
-        "number",
-        "on average ≤ {v} days between orders",
-        "on average more than {v} days between orders",
-        "on average more than {lo} and ≤ {hi} days between orders",
-    ),
-    "refund_share": (
-        "percent",
-        "refund share ≤ {v}",
-        "refund share above {v}",
-        "refund share above {lo} and ≤ {hi}",
-    ),
-    "sessions_30d": (
-        "number",
-        "at most {v} sessions in the last 30 days",
-        "more than {v} sessions in the last 30 days",
-        "more than {lo} and at most {hi} sessions in the last 30 days",
-    ),
-    "sessions_90d": (
-        "number",
-        "at most {v} sessions in the last 90 days",
-        "more than {v} sessions in the last 90 days",
-        "more than {lo} and at most {hi} sessions in the last 90 days",
-    ),
-    "email_open_rate": (
-        "percent",
-        "email open rate ≤ {v}",
-        "email open rate above {v}",
-        "email open rate above {lo} and ≤ {hi}",
-    ),
-    "email_click_rate": (
-        "percent",
-        "email click rate ≤ {v}",
-        "email click rate above {v}",
-        "email click rate above {lo} and ≤ {hi}",
-    ),
-    "support_tickets_90d": (
-        "number",
-        "at most {v} support tickets in the last 90 days",
-        "more than {v} support tickets in the last 90 days",
-        "more than {lo} and at most {hi} support tickets in the last 90 days",
-    ),
-    "activity_trend": (
-        "number",
-        "activity trend ≤ {v}",
-        "activity trend above {v}",
-        "activity trend above {lo} and ≤ {hi}",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -206,8 +101,8 @@ def format_number(value: float) -> str:
 
 def format_threshold(feature: str, value: float) -> str:
     """Format a threshold in the feature's units (rates and shares as percentages)."""
-    kind = PHRASES.get(feature, ("number",))[0]
-    if kind == "percent":
+    entry = catalogue().get(feature)
+    if entry is not None and entry.unit == "share":
         return format_number(round(float(value) * 100.0, 10)) + "%"
     return format_number(value)
 
@@ -232,7 +127,8 @@ def _feature_kind(feature: str, values: np.ndarray) -> str:
     """Classify a filled column for rounding: 'integer', 'rate' or 'amount'."""
     if np.all(np.mod(values, 1.0) == 0.0):
         return "integer"
-    if feature.endswith(RATE_SUFFIXES) or (values.min() >= -1.0 and values.max() <= 1.0):
+    entry = catalogue().get(feature)
+    if (entry is not None and entry.is_fraction) or (values.min() >= -1.0 and values.max() <= 1.0):
         return "rate"
     return "amount"
 
@@ -309,25 +205,18 @@ def _merge(path: Sequence[Condition]) -> list[tuple[str, float | None, float | N
 
 
 # counts: feature -> (smallest possible value, phrase of n with {n} and {s} for the plural "s")
-COUNTS: dict[str, tuple[int, str]] = {
-    "order_count": (1, "{n} order{s}"),
-    "orders_90d": (0, "{n} order{s} in the last 90 days"),
-    "active_months": (1, "active in {n} month{s}"),
-    "sessions_30d": (0, "{n} session{s} in the last 30 days"),
-    "sessions_90d": (0, "{n} session{s} in the last 90 days"),
-    "support_tickets_90d": (0, "{n} support ticket{s} in the last 90 days"),
-}
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three"}
 
 
 def _count_text(feature: str, lower: float | None, upper: float | None) -> str:
     """Phrase a bound on a count as a person would: "1 order", "2 to 4 orders", "no ..."."""
-    smallest, phrase = COUNTS[feature]
+    entry = catalogue()[feature]
+    smallest, phrase = entry.smallest, entry.count_phrase
     low = smallest if lower is None else max(smallest, math.floor(lower) + 1)
     high = None if upper is None else math.floor(upper)
 
     def amount(n: int, text: str) -> str:
-        if feature == "active_months":
+        if entry.number_words:
             text = text.replace("{n}", NUMBER_WORDS.get(n, "{n}"))
         if n == 0:
             return text.replace("{n}", "no").replace("{s}", "s")
@@ -344,11 +233,13 @@ def _count_text(feature: str, lower: float | None, upper: float | None) -> str:
 
 def _bound_text(feature: str, lower: float | None, upper: float | None) -> str:
     """Phrase one merged bound in the feature's units; counts as whole numbers."""
-    if feature in COUNTS:
+    entry = catalogue().get(feature)
+    if entry is not None and entry.unit == "count":
         return _count_text(feature, lower, upper)
-    _, at_most, more_than, between = PHRASES.get(
-        feature,
-        ("number", f"{feature} ≤ {{v}}", f"{feature} > {{v}}", f"{feature} > {{lo}} and ≤ {{hi}}"),
+    at_most, more_than, between = (
+        entry.phrases
+        if entry is not None
+        else (f"{feature} ≤ {{v}}", f"{feature} > {{v}}", f"{feature} > {{lo}} and ≤ {{hi}}")
     )
     if lower is None:
         return at_most.format(v=format_threshold(feature, upper))

@@ -2,10 +2,11 @@
 
 The SQL scorer re-implements `transform` step for step, so the arithmetic here is the contract:
 
-1. fill: null -> ``fill_value``: the training median of the raw column, except for ``days_since_*``
-   features, where null means "never" and is filled with the training maximum (as long ago as
-   anyone seen)
-2. transform: ``slog1p`` = sign(x) * log(1 + |x|), or ``identity``
+1. fill: null -> ``fill_value``: the training median of the raw column, or for features whose
+   catalogue entry says ``fill: max`` (null means "never", as days since the last event) the
+   training maximum (as long ago as anyone seen)
+2. transform: ``slog1p`` = sign(x) * log(1 + |x|), or ``identity`` for the catalogue's shares
+   and indexes (`customer_segments.features`)
 3. clip to [lower, upper] = quantiles (linear interpolation) of the transformed training column
 4. standardize: (x - center) / scale, center = mean and scale = std (ddof=0) of the clipped
    training column, scale = 1.0 when std < 1e-12
@@ -16,19 +17,20 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from customer_segments.features import feature as catalogue_feature
+
 TRANSFORMS = ("slog1p", "identity")
-IDENTITY_SUFFIXES = ("_rate", "_share", "_trend")
 MIN_SCALE = 1e-12
 
 
 def default_transform(feature: str) -> str:
-    """Return the transform for a feature name: identity for rates/shares/trends, else slog1p."""
-    return "identity" if feature.endswith(IDENTITY_SUFFIXES) else "slog1p"
+    """Return a feature's transform from its catalogue entry: identity or slog1p."""
+    return catalogue_feature(feature).transform
 
 
 def default_fill(feature: str, present: np.ndarray) -> float:
-    """Return the fill for nulls: the maximum for days_since_* ("never"), else the median."""
-    if feature.startswith("days_since_"):
+    """Return the fill for nulls: the maximum where null means never (catalogue), else median."""
+    if catalogue_feature(feature).fill == "max":
         return float(np.max(present))
     return float(np.median(present))
 

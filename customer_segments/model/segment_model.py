@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.mixture import GaussianMixture
 
+from customer_segments.features import catalogue
 from customer_segments.model.matching import assign_segment_ids, means_in_space
 from customer_segments.model.outcomes import (
     BASELINE_FEATURES,
@@ -241,6 +242,13 @@ def _check_config(config: dict) -> None:
         )
     if not config["features"]:
         raise ValueError("segment model config lists no features")
+    known = catalogue()
+    unknown = [feature for feature in config["features"] if feature not in known]
+    if unknown:
+        raise ValueError(
+            f"segment_features names {', '.join(map(repr, unknown))}, not in the feature catalogue "
+            f"(columns of feat_customer_features with meta.feature); known: {', '.join(known)}"
+        )
 
 
 def _next_segment_id(previous: "SegmentModel") -> int:

@@ -59,6 +59,7 @@ def run_dbt(
     extra: list[str] | None = None,
     check: bool = True,
     project_dir: Path = REPO,
+    env: dict | None = None,
 ) -> DbtResult:
     """Run `dbt <command>` on the project (or a copy of it) with its DuckDB file at db_path."""
     work = db_path.parent / f"dbt_{db_path.stem}"
@@ -81,6 +82,7 @@ def run_dbt(
         **os.environ,
         "CUSTOMER_SEGMENTS_DB": str(db_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(env or {}),
     }
     completed = subprocess.run(
         args, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800

@@ -17,12 +17,12 @@ from customer_segments.explain.naming import (
     word_truths,
 )
 from customer_segments.explain.rules import (
-    COUNTS,
     _bound_text,
     _choose_threshold,
     extract_rules,
     format_threshold,
 )
+from customer_segments.features import catalogue
 
 FILLS = {
     "days_since_last_order": 400.0,
@@ -143,7 +143,8 @@ def test_rule_text_shows_the_rounded_thresholds(rule_case):
             feature = coalesced or bare
             seen.add(feature)
             value = float(literal)
-            if feature in COUNTS:  # counts are said as whole ranges: "> 3" is "at least 4"
+            # counts are said as whole ranges: "> 3" is "at least 4"
+            if catalogue()[feature].unit == "count":
                 shown = {format_threshold(feature, value), format_threshold(feature, value + 1)}
                 assert any(text in rule.rule_text for text in shown), rule.rule_text
             else:

@@ -91,12 +91,14 @@ def fitted(request, three_blob_frame) -> tuple[SegmentModel, dict]:
 # ---- preprocessing ----------------------------------------------------------------------------
 
 
-def test_default_transform_rule():
+def test_default_transform_is_the_catalogue_entry():
     assert default_transform("email_open_rate") == "identity"
     assert default_transform("refund_share") == "identity"
-    assert default_transform("spend_trend") == "identity"
+    assert default_transform("activity_trend") == "identity"
     assert default_transform("net_spend") == "slog1p"
-    assert default_transform("rate_of_orders") == "slog1p"
+    # a name alone decides nothing: a column outside the catalogue is refused by name
+    with pytest.raises(ValueError, match="'spend_trend' is not in the feature catalogue"):
+        default_transform("spend_trend")
 
 
 def test_preprocess_arithmetic_by_hand():
@@ -156,9 +158,9 @@ def test_preprocess_arithmetic_by_hand():
 
 
 def test_preprocess_transform_override():
-    frame = pd.DataFrame({"net_spend": [1.0, 2.0, 3.0], "repeat_rate": [1.0, 2.0, 3.0]})
+    frame = pd.DataFrame({"net_spend": [1.0, 2.0, 3.0], "refund_share": [0.1, 0.2, 0.3]})
     prep = fit_preprocessor(
-        frame, ["net_spend", "repeat_rate"], transforms={"net_spend": "identity"}
+        frame, ["net_spend", "refund_share"], transforms={"net_spend": "identity"}
     )
     assert prep["transform"] == ["identity", "identity"]
     with pytest.raises(ValueError, match="unknown transform"):

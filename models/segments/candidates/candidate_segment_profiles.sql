@@ -1,13 +1,9 @@
 -- Candidate for segment_profiles: published only when every test on every candidate passes.
 -- One row per segment of segment_membership: its name and description, size and share, and for
--- every feature the segment's mean and median and the lift of its mean over the population mean.
+-- every feature of the catalogue (macro feature_catalogue) the segment's mean and median and the
+-- lift of its mean over the population mean.
 -- Means are taken over exact decimals, so reruns give the same bits whatever the threads do.
-{%- set features = [
-    'days_since_last_order', 'tenure_days', 'order_count', 'orders_90d', 'net_spend',
-    'avg_order_value', 'spend_90d', 'active_months', 'avg_days_between_orders', 'refund_share',
-    'sessions_30d', 'sessions_90d', 'email_open_rate', 'email_click_rate', 'support_tickets_90d',
-    'days_since_last_event', 'activity_trend',
-] %}
+{%- set features = feature_catalogue() %}
 {%- set stages = ['new', 'reactivated', 'active', 'at_risk', 'lapsed'] %}
 
 with
