@@ -1,8 +1,10 @@
 """A self-contained HTML segment report rendered from the readers' DuckDB file.
 
-The page has inline CSS and hand-drawn inline SVG: no JavaScript, no external resources. Every
-number on it is read from the published tables; the numbers a test compares carry ``data-value``
-attributes (the exact value) or stable ids next to the formatted text.
+The page is laid out by the Jinja2 templates in ``customer_segments/templates/report/`` (every value
+escaped), with its CSS inlined and its charts as inline SVG: no JavaScript, no external resources.
+The builders below turn the published tables into the plain values each section shows; every
+number is read from the tables, and the numbers a test compares carry ``data-value`` attributes
+(the exact value) or stable ids next to the formatted text.
 
 Usage::
 
@@ -23,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 REQUIRED_TABLES = (
     "segment_membership",
@@ -440,82 +444,51 @@ def _text_width(text: str, font_size: float) -> float:
     return len(text) * font_size * CHAR_WIDTH
 
 
-def _swatch(segment_id: int) -> str:
-    """Draw a small coloured square for a segment."""
-    return f'<span class="swatch" style="background:{segment_colour(segment_id)}"></span>'
+# ---------------------------------------------------------------- what each section shows
+# Each builder returns the plain values its template (customer_segments/templates/report/) lays
+# out; the templates escape every value, the two charts arrive as ready-made SVG.
 
 
-def _segment_label(data: ReportData, segment_id: Any) -> str:
-    """Render a segment's swatch and escaped name."""
+def _segment(data: ReportData, segment_id: Any) -> dict[str, Any] | None:
+    """Return a segment's id and name for the templates (None when there is no segment)."""
     if _is_missing(segment_id):
-        return "—"
+        return None
     segment_id = int(segment_id)
-    name = data.segment_names.get(segment_id, f"Segment {segment_id}")
-    return f'{_swatch(segment_id)}<span class="seg-name">{escape(name)}</span>'
+    return {"id": segment_id, "name": data.segment_names.get(segment_id, f"Segment {segment_id}")}
 
 
-# ---------------------------------------------------------------- sections
+def _header(data: ReportData) -> dict[str, Any]:
+    """Return the title facts: as-of date, customers, segments, model version."""
+    return {
+        "as_of": data.as_of_date.isoformat() if data.as_of_date else "n/a",
+        "n_customers": data.n_customers,
+        "n_segments": len(data.profiles),
+        "model_version": data.model_version,
+    }
 
 
-def _header(data: ReportData) -> str:
-    """Render the title, as-of date, model version and number of customers."""
-    as_of = data.as_of_date.isoformat() if data.as_of_date else "n/a"
-    n_segments = len(data.profiles)
-    return f"""
-<header class="page-header">
-  <h1>Customer segments</h1>
-  <dl class="facts">
-    <div><dt>As of</dt><dd id="as-of-date" data-value="{escape(as_of)}">{escape(as_of)}</dd></div>
-    <div><dt>Customers</dt><dd><span id="customers-total" data-value="{data.n_customers}">\
-{format_int(data.n_customers)}</span></dd></div>
-    <div><dt>Segments</dt><dd id="segments-total" data-value="{n_segments}">{n_segments}</dd></div>
-    <div><dt>Model version</dt><dd><code id="model-version">{escape(data.model_version)}</code>\
-</dd></div>
-  </dl>
-</header>"""
-
-
-def _sizes_section(data: ReportData) -> str:
-    """Render a horizontal bar per segment: name, customers, share and description."""
+def _sizes(data: ReportData) -> dict[str, Any]:
+    """Return a bar per segment, largest first: customers, share, width and description."""
     rows = sorted(data.profiles, key=lambda row: (-int(row["n_customers"]), int(row["segment_id"])))
     largest = max((float(row["customer_share"]) for row in rows), default=0.0) or 1.0
-    parts = []
-    for row in rows:
-        segment_id = int(row["segment_id"])
-        share = float(row["customer_share"])
-        n_customers = int(row["n_customers"])
-        width = 1000 * share / largest
-        parts.append(
-            f"""
-  <div class="size-row" data-segment-id="{segment_id}" data-n-customers="{n_customers}">
-    <div class="size-name">{_segment_label(data, segment_id)}</div>
-    <svg class="size-bar" viewBox="0 0 1000 18" preserveAspectRatio="none" aria-hidden="true">\
-<rect x="0" y="0" width="{_f(width)}" height="18" rx="3" fill="{segment_colour(segment_id)}"/>\
-</svg>
-    <div class="size-n"><span class="n-customers" data-value="{n_customers}">\
-{format_int(n_customers)}</span> customers</div>
-    <div class="size-share"><span class="customer-share" data-value="{_data_value(share)}">\
-{format_percent(share)}</span></div>
-    <p class="size-desc">{escape(str(row["segment_description"] or ""))}</p>
-  </div>"""
-        )
-    return f"""
-<section id="segment-sizes">
-  <h2>Segment sizes</h2>
-  <p class="note">Bars are scaled to the largest segment; share is of all
-    {format_int(data.n_customers)} segmented customers.</p>
-  {"".join(parts)}
-</section>"""
+    return {
+        "n_customers": data.n_customers,
+        "rows": [
+            {
+                "segment": _segment(data, row["segment_id"]),
+                "n_customers": int(row["n_customers"]),
+                "share": float(row["customer_share"]),
+                "width": 1000 * float(row["customer_share"]) / largest,
+                "description": str(row["segment_description"] or ""),
+            }
+            for row in rows
+        ],
+    }
 
 
-def _heatmap_section(data: ReportData) -> str:
-    """Render each feature's lift per segment, shaded on a diverging log scale."""
-    segments = [int(row["segment_id"]) for row in data.profiles]
-    head = "".join(
-        f'<th scope="col" class="seg-col">{_segment_label(data, segment_id)}</th>'
-        for segment_id in segments
-    )
-    body = []
+def _heatmap(data: ReportData) -> dict[str, Any]:
+    """Return each feature's lift per segment with its colour on the diverging log scale."""
+    rows = []
     for column in data.lift_columns:
         # A negative lift means the feature is signed (segment averages on both sides of zero):
         # a ratio to its average is not on the scale, so the whole row is left uncoloured.
@@ -525,87 +498,281 @@ def _heatmap_section(data: ReportData) -> str:
         cells = []
         for row in data.profiles:
             lift = row[column]
-            colour = None if signed and not _is_missing(lift) else lift_colour(lift)
-            attributes = (
-                f'data-segment-id="{int(row["segment_id"])}" data-feature="{escape(column)}"'
+            missing = _is_missing(lift)
+            cells.append(
+                {
+                    "segment_id": int(row["segment_id"]),
+                    "lift": None if missing else float(lift),
+                    "missing": missing,
+                    "colour": None if signed and not missing else lift_colour(lift),
+                }
             )
-            if not _is_missing(lift):
-                attributes += f' data-value="{_data_value(float(lift))}"'
-            if colour is None:
-                cells.append(f'<td class="lift signed" {attributes}>{format_lift(lift)}</td>')
-            else:
-                cells.append(
-                    f'<td class="lift{" null" if _is_missing(lift) else ""}" {attributes} '
-                    f'style="background:{colour};color:{_text_colour(colour)}">'
-                    f"{format_lift(lift)}</td>"
-                )
-        body.append(
-            f'<tr><th scope="row" title="{escape(column)}">{escape(feature_label(column))}</th>'
-            f"{''.join(cells)}</tr>"
-        )
+        rows.append({"column": column, "label": feature_label(column), "cells": cells})
     legend_steps = [(-3, "⅛×"), (-2, "¼×"), (-1, "½×"), (0, "1×"), (1, "2×"), (2, "4×"), (3, "8×")]
-    legend = "".join(
-        f'<span class="legend-step" style="background:{lift_colour(2.0**power)};'
-        f'color:{_text_colour(lift_colour(2.0**power) or NULL_GREY)}">{label}</span>'
-        for power, label in legend_steps
-    )
-    return f"""
-<section id="lift-heatmap">
-  <h2>What sets each segment apart</h2>
-  <p class="note">Lift = segment average ÷ overall average: red above, blue below
-    (log scale).</p>
-  <table class="heatmap">
-    <thead><tr><th scope="col" class="feature-col">Feature</th>{head}</tr></thead>
-    <tbody>{"".join(body)}</tbody>
-  </table>
-  <div class="legend">{legend}
-    <span class="legend-group"><span class="legend-step null">n/a</span>
-      <span class="legend-label">no data</span></span>
-    <span class="legend-group"><span class="legend-step signed">−×</span>
-      <span class="legend-label">signed feature: a ratio to its average is not meaningful</span>
-    </span>
-  </div>
-</section>"""
+    return {
+        "segments": [_segment(data, row["segment_id"]) for row in data.profiles],
+        "rows": rows,
+        "legend": [
+            {
+                "label": label,
+                "colour": lift_colour(2.0**power),
+                "text_colour": _text_colour(lift_colour(2.0**power) or NULL_GREY),
+            }
+            for power, label in legend_steps
+        ],
+    }
 
 
-def _rules_section(data: ReportData) -> str:
-    """Render the rules table and the tree fidelity."""
-    rows = []
-    for rule in data.rules:
-        rule_id = str(rule["rule_id"])
-        support = float(rule["support"])
-        precision = float(rule["rule_precision"])
-        rows.append(
-            f'<tr data-rule-id="{escape(rule_id)}" data-segment-id="{int(rule["segment_id"])}">'
-            f'<td class="rule-id"><code>{escape(rule_id)}</code></td>'
-            f'<td class="rule-segment">{_swatch(int(rule["segment_id"]))}'
-            f'<span class="seg-name">{escape(str(rule["segment_name"]))}</span></td>'
-            f'<td class="rule-text">{escape(str(rule["rule_text"]))}</td>'
-            f'<td class="num"><span class="rule-support" data-value="{_data_value(support)}">'
-            f"{format_percent(support)}</span></td>"
-            f'<td class="num"><span class="rule-precision" data-value="{_data_value(precision)}">'
-            f"{format_percent(precision)}</span></td></tr>"
+def _rules(data: ReportData) -> dict[str, Any]:
+    """Return the rules and the tree fidelity (one value; several if the rules disagree)."""
+    return {
+        "rows": [
+            {
+                "rule_id": str(rule["rule_id"]),
+                "segment": {"id": int(rule["segment_id"]), "name": str(rule["segment_name"])},
+                "text": str(rule["rule_text"]),
+                "support": float(rule["support"]),
+                "precision": float(rule["rule_precision"]),
+            }
+            for rule in data.rules
+        ],
+        "fidelities": sorted({float(rule["tree_fidelity"]) for rule in data.rules}),
+    }
+
+
+def _history(data: ReportData) -> dict[str, Any] | None:
+    """Return the share-over-time chart and its months; None without history."""
+    months = sorted({row["as_of_date"] for row in data.history})
+    if not months:
+        return None
+    return {"first_month": months[0], "last_month": months[-1], "chart": _history_chart(data)}
+
+
+def _transitions(data: ReportData) -> dict[str, Any] | None:
+    """Return the from × to matrix of the last month pair, shaded by rate; None without moves."""
+    if not data.transitions:
+        return None
+    first = data.transitions[0]
+    from_ids = sorted({int(row["from_segment_id"]) for row in data.transitions})
+    to_ids = sorted({int(row["to_segment_id"]) for row in data.transitions})
+    cells = {
+        (int(row["from_segment_id"]), int(row["to_segment_id"])): row for row in data.transitions
+    }
+
+    def cell(from_id: int, to_id: int) -> dict[str, Any] | None:
+        """Return one cell: rate, customers and colour; None when nobody made the move."""
+        row = cells.get((from_id, to_id))
+        if row is None:
+            return None
+        rate = float(row["transition_rate"])
+        return {
+            "from_id": from_id,
+            "to_id": to_id,
+            "rate": rate,
+            "n_customers": int(row["n_customers"]),
+            "colour": _mix("#f4f6f8", "#08306b", math.sqrt(max(0.0, min(1.0, rate)))),
+            "same": from_id == to_id,
+        }
+
+    return {
+        "from_date": first["from_as_of_date"].isoformat(),
+        "to_date": first["to_as_of_date"].isoformat(),
+        "to_segments": [_segment(data, segment_id) for segment_id in to_ids],
+        "rows": [
+            {
+                "segment": _segment(data, from_id),
+                "cells": [cell(from_id, to_id) for to_id in to_ids],
+            }
+            for from_id in from_ids
+        ],
+    }
+
+
+def _outcomes(data: ReportData) -> dict[str, Any] | None:
+    """Return what each segment's customers did in the 90 days after the latest observed date."""
+    if not data.outcomes:
+        return None
+    first = data.outcomes[0]
+    rows = sorted(data.outcomes, key=lambda r: -float(r["bought_again_90d_share"]))
+    return {
+        "as_of": str(first["as_of_date"]),
+        "population": float(first["population_bought_again_90d_share"]),
+        "rows": [
+            {
+                "segment": _segment(data, row["segment_id"]),
+                "n_customers": int(row["n_customers"]),
+                "bought": float(row["bought_again_90d_share"]),
+                "mean": float(row["mean_net_spend_next_90d"]),
+                "median": float(row["median_net_spend_next_90d"]),
+                "without": None
+                if _is_missing(row["without_purchase_180d_share"])
+                else float(row["without_purchase_180d_share"]),
+            }
+            for row in rows
+        ],
+    }
+
+
+def _validation(data: ReportData) -> dict[str, Any] | None:
+    """Return the share of next-90-day variance each segmentation explains, ours first."""
+    if not data.validation:
+        return None
+    first = data.validation[0]
+    return {
+        "n_dates": int(first["n_dates"]),
+        "first_date": str(first["first_date"]),
+        "last_date": str(first["last_date"]),
+        "space": data.segment_space,
+        "rows": [
+            {
+                "name": str(row["segmentation"]),
+                "label": SEGMENTATION_LABELS.get(
+                    str(row["segmentation"]), str(row["segmentation"])
+                ),
+                "n_groups": int(row["n_groups"]),
+                "spend": row["eta_squared_spend_90d"],
+                "bought": row["eta_squared_bought_again_90d"],
+            }
+            for row in data.validation
+        ],
+    }
+
+
+def _model(data: ReportData) -> dict[str, Any]:
+    """Return the chosen candidate, the BIC chart, the rejected and all candidates."""
+    chosen = [row for row in data.selection if row["is_chosen"]]
+    rejected = [row for row in data.selection if not _is_missing(row["rejected_reason"])]
+    half = math.ceil(len(rejected) / 2) if len(rejected) > 5 else len(rejected)
+    return {
+        "space": data.segment_space,
+        "chart": _bic_chart(data),
+        "chosen": {
+            "k": int(chosen[0]["k"]),
+            "covariance_type": str(chosen[0]["covariance_type"]),
+            "bic": float(chosen[0]["bic"]),
+            "bic_rounded": round(float(chosen[0]["bic"])),
+        }
+        if chosen
+        else None,
+        "n_eligible": len(data.selection) - len(rejected),
+        "n_candidates": len(data.selection),
+        "rejected_chunks": [
+            [
+                {
+                    "covariance_type": str(row["covariance_type"]),
+                    "k": int(row["k"]),
+                    "reason": str(row["rejected_reason"]),
+                }
+                for row in chunk
+            ]
+            for chunk in (rejected[:half], rejected[half:])
+            if chunk
+        ],
+        "candidates": [
+            {
+                "covariance_type": str(row["covariance_type"]),
+                "k": int(row["k"]),
+                "bic_rounded": round(float(row["bic"])),
+                "smallest_share": float(row["smallest_share"]),
+                "status": "chosen"
+                if row["is_chosen"]
+                else str(row["rejected_reason"] or "eligible"),
+            }
+            for row in data.selection
+            if not _is_missing(row["bic"])
+        ],
+    }
+
+
+def _lineage(data: ReportData) -> dict[str, Any]:
+    """Return the lineage events of the report's model version and any newer unpublished model."""
+    return {
+        "model_version": data.model_version,
+        "previous": sorted(
+            {
+                str(row["previous_model_version"])
+                for row in data.lineage
+                if not _is_missing(row["previous_model_version"])
+            }
+        ),
+        "rows": [
+            {
+                "segment": _segment(data, row["segment_id"]),
+                "event": str(row["event"]).replace("_", " "),
+                "related": _segment(data, row["related_segment_id"]),
+                "distance": "—"
+                if _is_missing(row["distance"])
+                else f"{float(row['distance']):.3f}",
+            }
+            for row in data.lineage
+        ],
+        "newer_versions": list(data.newer_versions),
+    }
+
+
+def _lifecycle(data: ReportData) -> dict[str, Any] | None:
+    """Return the lifecycle thresholds, the stage mix and the last month's stage movement."""
+    thresholds = data.lifecycle_thresholds
+    if thresholds is None:
+        return None
+    source = str(thresholds["threshold_source"])
+    if source == "derived":
+        origin = (
+            f"from {format_int(int(thresholds['n_repeat_gaps']))} gaps between repeat purchases "
+            f"(median {float(thresholds['median_gap_days']):,.0f} days): active within the "
+            f"{float(thresholds['active_gap_quantile']):.0%} quantile, lapsed beyond the "
+            f"{float(thresholds['lapsed_gap_quantile']):.0%} quantile"
         )
-    fidelities = sorted({float(rule["tree_fidelity"]) for rule in data.rules})
-    fidelity = (
-        f'<span id="tree-fidelity" data-value="{_data_value(fidelities[0])}">'
-        f"{format_percent(fidelities[0])}</span>"
-        if len(fidelities) == 1
-        else " / ".join(format_percent(value) for value in fidelities) or "n/a"
-    )
-    return f"""
-<section id="segment-rules">
-  <h2>Rules that explain the segments</h2>
-  <p class="note">Each customer matches exactly one rule. Support: share of the fit sample the
-    rule covers; precision: share of those customers in the rule's segment. Tree fidelity: the
-    rules predict the model's segment for <strong>{fidelity}</strong> of the fit sample.</p>
-  <table class="rules">
-    <thead><tr><th scope="col">Rule</th><th scope="col">Segment</th>
-      <th scope="col">Condition</th><th scope="col" class="num">Support</th>
-      <th scope="col" class="num">Precision</th></tr></thead>
-    <tbody>{"".join(rows)}</tbody>
-  </table>
-</section>"""
+    elif source == "var":
+        origin = "set by the vars lifecycle_active_days / lifecycle_lapsed_days"
+    else:
+        origin = "defaults: too few repeat purchases to know the rhythm"
+    shares = {str(row["lifecycle_stage"]): row for row in data.lifecycle_stages}
+    moves = {
+        (str(row["from_lifecycle_stage"]), str(row["to_lifecycle_stage"])): row
+        for row in data.lifecycle_transitions
+    }
+    stages = [stage for stage in STAGE_ORDER if any(stage in pair for pair in moves)]
+    matrix = None
+    if moves:
+        first = data.lifecycle_transitions[0]
+        matrix = {
+            "from_month": first["from_as_of_date"],
+            "to_month": first["to_as_of_date"],
+            "stages": [{"label": STAGE_LABELS[stage]} for stage in stages],
+            "rows": [
+                {
+                    "label": STAGE_LABELS[origin_stage],
+                    "rates": [
+                        float(moves[(origin_stage, stage)]["transition_rate"])
+                        if (origin_stage, stage) in moves
+                        else None
+                        for stage in stages
+                    ],
+                }
+                for origin_stage in stages
+                if any(pair[0] == origin_stage for pair in moves)
+            ],
+        }
+    return {
+        "origin": origin,
+        "active": int(thresholds["active_days"]),
+        "lapsed": int(thresholds["lapsed_days"]),
+        "stages": [
+            {
+                "stage": stage,
+                "label": STAGE_LABELS[stage],
+                "n_customers": int(shares[stage]["n_customers"]),
+                "share": float(shares[stage]["share"]),
+            }
+            for stage in STAGE_ORDER
+            if stage in shares
+        ],
+        "matrix": matrix,
+    }
+
+
+# ---------------------------------------------------------------- the charts
 
 
 def _spread_labels(positions: list[float], gap: float, low: float, high: float) -> list[float]:
@@ -628,12 +795,10 @@ def _spread_labels(positions: list[float], gap: float, low: float, high: float) 
     return result
 
 
-def _history_section(data: ReportData) -> str:
-    """Render the segment share per history month as a stacked area chart."""
+def _history_chart(data: ReportData) -> Markup:
+    """Draw the segment share per history month as a stacked area chart (inline SVG)."""
     months = sorted({row["as_of_date"] for row in data.history})
     segments = sorted({int(row["segment_id"]) for row in data.history})
-    if not months:
-        return '<section id="segment-history"><h2>Share over time</h2><p>No history.</p></section>'
     shares = {
         (row["as_of_date"], int(row["segment_id"])): float(row["share"]) for row in data.history
     }
@@ -714,63 +879,10 @@ def _history_section(data: ReportData) -> str:
             f'data-as-of-date="{last_month.isoformat()}" data-value="{_data_value(share)}">'
             f"{format_percent(share)}</tspan></text>"
         )
-    return f"""
-<section id="segment-history">
-  <h2>Share over time</h2>
-  <p class="note">Share of customers in each segment at every month-end from
-    {escape(format_month(months[0]))} to {escape(format_month(months[-1]))}, all scored with
-    the current model.</p>
-  <svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}"
-    role="img" aria-label="Segment share per month">{"".join(parts)}</svg>
-</section>"""
-
-
-def _transitions_section(data: ReportData) -> str:
-    """Render the from × to matrix of the last month pair, rate as % and shaded."""
-    if not data.transitions:
-        return '<section id="transitions"><h2>Movement</h2><p>No transitions.</p></section>'
-    first = data.transitions[0]
-    from_ids = sorted({int(row["from_segment_id"]) for row in data.transitions})
-    to_ids = sorted({int(row["to_segment_id"]) for row in data.transitions})
-    cells = {
-        (int(row["from_segment_id"]), int(row["to_segment_id"])): row for row in data.transitions
-    }
-    head = "".join(
-        f'<th scope="col" class="seg-col">{_segment_label(data, segment_id)}</th>'
-        for segment_id in to_ids
+    return Markup(
+        f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="Segment share per month">{"".join(parts)}</svg>'
     )
-    body = []
-    for from_id in from_ids:
-        row_cells = []
-        for to_id in to_ids:
-            cell = cells.get((from_id, to_id))
-            if cell is None:
-                row_cells.append('<td class="rate empty">·</td>')
-                continue
-            rate = float(cell["transition_rate"])
-            colour = _mix("#f4f6f8", "#08306b", math.sqrt(max(0.0, min(1.0, rate))))
-            diagonal = " same" if from_id == to_id else ""
-            style = f"background:{colour};color:{_text_colour(colour)}"
-            row_cells.append(
-                f'<td class="rate{diagonal}" style="{style}"'
-                f' data-from-segment-id="{from_id}" data-to-segment-id="{to_id}"'
-                f' data-value="{_data_value(rate)}">{format_percent(rate)}'
-                f'<span class="rate-n">{format_int(int(cell["n_customers"]))}</span></td>'
-            )
-        body.append(
-            f'<tr><th scope="row">{_segment_label(data, from_id)}</th>{"".join(row_cells)}</tr>'
-        )
-    return f"""
-<section id="transitions">
-  <h2>Movement between segments</h2>
-  <p class="note">From <strong>{escape(first["from_as_of_date"].isoformat())}</strong> (rows) to
-    <strong>{escape(first["to_as_of_date"].isoformat())}</strong> (columns): share of each row's
-    customers, and how many; darker is larger.</p>
-  <table class="matrix">
-    <thead><tr><th scope="col" class="corner">from ↓ · to →</th>{head}</tr></thead>
-    <tbody>{"".join(body)}</tbody>
-  </table>
-</section>"""
 
 
 def _place_label(
@@ -804,11 +916,11 @@ def _place_label(
     return options[0]
 
 
-def _bic_chart(data: ReportData) -> str:
+def _bic_chart(data: ReportData) -> Markup:
     """Draw BIC over k per covariance type; the chosen point ringed, rejected ones hollow."""
     rows = [row for row in data.selection if not _is_missing(row["bic"])]
     if not rows:
-        return "<p>No model selection recorded for this model version.</p>"
+        return Markup("<p>No model selection recorded for this model version.</p>")
     width, height = 500, 272
     left, right, top, bottom = 66, 18, 18, 46
     plot_width, plot_height = width - left - right, height - top - bottom
@@ -928,7 +1040,7 @@ def _bic_chart(data: ReportData) -> str:
         '<circle cx="12" cy="12" r="9.5" fill="none" stroke="#111111" stroke-width="2"/></svg>'
         "chosen</span>"
     )
-    return (
+    return Markup(
         f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="BIC per number of segments">{"".join(parts + chosen_parts)}</svg>'
         f'<div class="legend">{"".join(legend)}</div>'
@@ -948,314 +1060,6 @@ def _money(value: Any) -> str:
     return f"{number:,.0f}" if abs(number) >= 100 else f"{number:,.2f}"
 
 
-def _outcomes_section(data: ReportData) -> str:
-    """Render what each segment's customers did in the 90 days after the latest observed date."""
-    if not data.outcomes:
-        return (
-            '<section id="segment-outcomes"><h2>What happens next</h2><p>No past as-of date has '
-            "its next 90 days observed yet (history_months is too short).</p></section>"
-        )
-    first = data.outcomes[0]
-    as_of = first["as_of_date"]
-    rows = []
-    for row in sorted(data.outcomes, key=lambda r: -float(r["bought_again_90d_share"])):
-        segment_id = int(row["segment_id"])
-        bought = float(row["bought_again_90d_share"])
-        mean = float(row["mean_net_spend_next_90d"])
-        median = float(row["median_net_spend_next_90d"])
-        without = row["without_purchase_180d_share"]
-        without_text = "n/a" if _is_missing(without) else format_percent(float(without))
-        rows.append(
-            f'<tr data-segment-id="{segment_id}"><td>{_segment_label(data, segment_id)}</td>'
-            f'<td class="num">{format_int(int(row["n_customers"]))}</td>'
-            f'<td class="num"><span class="outcome-bought" data-value="{_data_value(bought)}">'
-            f"{format_percent(bought)}</span></td>"
-            f'<td class="num"><span class="outcome-mean-spend" data-value="{_data_value(mean)}">'
-            f"{_money(mean)}</span></td>"
-            f'<td class="num">{_money(median)}</td><td class="num">{without_text}</td></tr>'
-        )
-    population = float(first["population_bought_again_90d_share"])
-    return f"""
-<section id="segment-outcomes">
-  <h2>What happens next</h2>
-  <p class="note">The customers in each segment on <strong>{escape(str(as_of))}</strong> (every
-    month scored with today's model) and what they did in the 90 days after: the share who bought
-    again (<span id="outcome-population" data-value="{_data_value(population)}">{
-        format_percent(population)
-    }</span> of everyone), their mean and median net spend, and the share still without a
-    purchase after 180 days.</p>
-  <table class="outcomes">
-    <thead><tr><th scope="col">Segment</th><th scope="col" class="num">Customers then</th>
-      <th scope="col" class="num">Bought again</th><th scope="col" class="num">Mean spend</th>
-      <th scope="col" class="num">Median spend</th>
-      <th scope="col" class="num">No purchase in 180 days</th></tr></thead>
-    <tbody>{"".join(rows)}</tbody>
-  </table>
-</section>"""
-
-
-def _validation_section(data: ReportData) -> str:
-    """Render the share of next-90-day variance each segmentation explains, ours first."""
-    if not data.validation:
-        return (
-            '<section id="segment-validation"><h2>Do the segments predict?</h2><p>No validation '
-            "dates: history_months must cover at least 8 months with observed next 90 days."
-            "</p></section>"
-        )
-    first = data.validation[0]
-    rows = []
-    for row in data.validation:
-        name = str(row["segmentation"])
-        spend = row["eta_squared_spend_90d"]
-        bought = row["eta_squared_bought_again_90d"]
-        rows.append(
-            f'<tr data-segmentation="{escape(name)}"><td>'
-            f"{escape(SEGMENTATION_LABELS.get(name, name))}</td>"
-            f'<td class="num">{int(row["n_groups"])}</td>'
-            f'<td class="num"><span class="eta-spend" data-value="{_data_value(spend)}">'
-            f"{'n/a' if _is_missing(spend) else f'{float(spend):.3f}'}</span></td>"
-            f'<td class="num"><span class="eta-bought" data-value="{_data_value(bought)}">'
-            f"{'n/a' if _is_missing(bought) else f'{float(bought):.3f}'}</span></td></tr>"
-        )
-    return f"""
-<section id="segment-validation">
-  <h2>Do the segments predict?</h2>
-  <p class="note">Share of the variance of what customers did in the next 90 days that the groups
-    explain (eta squared, 0 to 1; higher is better), mean over {int(first["n_dates"])} validation
-    dates ({escape(str(first["first_date"]))} to {escape(str(first["last_date"]))}), which the
-    model did not learn from. The model's segments live in the
-    <strong id="segment-space">{escape(data.segment_space)}</strong> space.</p>
-  <table class="validation">
-    <thead><tr><th scope="col">Segmentation</th><th scope="col" class="num">Groups</th>
-      <th scope="col" class="num">Net spend</th><th scope="col" class="num">Bought again</th>
-      </tr></thead>
-    <tbody>{"".join(rows)}</tbody>
-  </table>
-</section>"""
-
-
-def _model_section(data: ReportData) -> str:
-    """Render the chosen k and covariance, the BIC curve and the candidates."""
-    chosen = [row for row in data.selection if row["is_chosen"]]
-    if chosen:
-        best = chosen[0]
-        summary = (
-            f'<span id="chosen-k" data-value="{int(best["k"])}">{int(best["k"])}</span> segments, '
-            f'<span id="chosen-covariance">{escape(str(best["covariance_type"]))}</span> covariance'
-            f' (BIC <span id="chosen-bic" data-value="{_data_value(float(best["bic"]))}">'
-            f"{format_int(round(float(best['bic'])))}</span>)"
-        )
-    else:
-        summary = "no candidate is marked as chosen"
-    rejected = [row for row in data.selection if not _is_missing(row["rejected_reason"])]
-    half = math.ceil(len(rejected) / 2) if len(rejected) > 5 else len(rejected)
-    rejected_tables = []
-    for chunk in (rejected[:half], rejected[half:]):
-        if not chunk:
-            continue
-        rejected_rows = "".join(
-            f'<tr><td class="candidate-name">{escape(str(row["covariance_type"]))}, k = '
-            f"{int(row['k'])}</td><td>{escape(str(row['rejected_reason']))}</td></tr>"
-            for row in chunk
-        )
-        rejected_tables.append(
-            f"""<table class="candidates">
-        <thead><tr><th scope="col">Candidate</th><th scope="col">Why it was rejected</th></tr>
-        </thead><tbody>{rejected_rows}</tbody></table>"""
-        )
-    rejected_table = (
-        f'<div class="split-2">{"".join(rejected_tables)}</div>'
-        if rejected
-        else "<p>No candidate was rejected.</p>"
-    )
-    candidates = "".join(
-        f'<tr><td>{escape(str(row["covariance_type"]))}</td><td class="num">{int(row["k"])}</td>'
-        f'<td class="num">{format_int(round(float(row["bic"])))}</td>'
-        f'<td class="num">{format_percent(float(row["smallest_share"]))}</td>'
-        f"<td>{'chosen' if row['is_chosen'] else escape(str(row['rejected_reason'] or 'eligible'))}"
-        "</td></tr>"
-        for row in data.selection
-        if not _is_missing(row["bic"])
-    )
-    n_eligible = len(data.selection) - len(rejected)
-    return f"""
-<section id="model-quality">
-  <h2>Model quality</h2>
-  <div class="model-grid">
-    <div>{_bic_chart(data)}</div>
-    <div>
-      <p class="callout first">Chosen in the {escape(data.segment_space)} space:
-        <strong>{summary}</strong>, the fewest segments whose BIC is within the tolerance of the
-        lowest among the {n_eligible} eligible of {len(data.selection)} candidates
-        (k × covariance type).</p>
-      <h3>Rejected candidates</h3>
-      {rejected_table}
-      <details>
-        <summary>All {len(data.selection)} candidates with BIC and smallest segment</summary>
-        <table class="candidates">
-          <thead><tr><th scope="col">Covariance</th><th scope="col" class="num">k</th>
-            <th scope="col" class="num">BIC</th><th scope="col" class="num">Smallest segment</th>
-            <th scope="col">Status</th></tr></thead>
-          <tbody>{candidates}</tbody>
-        </table>
-      </details>
-    </div>
-  </div>
-</section>"""
-
-
-def _format_distance(distance: Any) -> str:
-    """Format a lineage distance with three decimals, or a dash when missing."""
-    return "—" if _is_missing(distance) else f"{float(distance):.3f}"
-
-
-def _lineage_section(data: ReportData) -> str:
-    """Render the lineage events of the report's model version."""
-    rows = "".join(
-        f'<tr data-segment-id="{int(row["segment_id"])}">'
-        f"<td>{_segment_label(data, row['segment_id'])}</td>"
-        f"<td>{escape(str(row['event']).replace('_', ' '))}</td>"
-        f"<td>{_segment_label(data, row['related_segment_id'])}</td>"
-        f'<td class="num">{_format_distance(row["distance"])}</td>'
-        "</tr>"
-        for row in data.lineage
-    )
-    previous = sorted(
-        {
-            str(row["previous_model_version"])
-            for row in data.lineage
-            if not _is_missing(row["previous_model_version"])
-        }
-    )
-    origin = (
-        "refit of <code>"
-        + "</code>, <code>".join(escape(version) for version in previous)
-        + "</code>"
-        if previous
-        else "first registered model (no previous version)"
-    )
-    table = (
-        f"""<table class="lineage">
-    <thead><tr><th scope="col">Segment</th><th scope="col">Event</th>
-      <th scope="col">Related segment</th><th scope="col" class="num">Distance</th></tr></thead>
-    <tbody>{rows}</tbody>
-  </table>"""
-        if rows
-        else "<p>No lineage events recorded for this model version.</p>"
-    )
-    newer = (
-        '<p class="warning">A newer registered model exists but is not published: <code>'
-        + "</code>, <code>".join(escape(version) for version in data.newer_versions)
-        + "</code>.</p>"
-        if data.newer_versions
-        else ""
-    )
-    return f"""
-<section id="model-lineage">
-  <h2>Model lineage</h2>
-  <p class="note"><code>{escape(data.model_version)}</code>: {origin}. Distance: between
-    matched segment centres (standardized).</p>
-  {table}
-  {newer}
-</section>"""
-
-
-STYLE = f"""
-*, *::before, *::after {{ box-sizing: border-box; }}
-body {{ margin: 0; background: #f3f5f7; color: #1d2329; font-family: {FONT_STACK};
-  font-size: 14px; line-height: 1.45; }}
-main {{ max-width: 1200px; margin: 0 auto; padding: 18px 24px 24px; }}
-h1 {{ font-size: 26px; margin: 0 0 8px; }}
-h2 {{ font-size: 18px; margin: 0 0 4px; }}
-section {{ background: #ffffff; border: 1px solid #dde2e7; border-radius: 8px;
-  padding: 14px 20px 16px; margin-top: 14px; }}
-.grid-2 {{ display: grid; grid-template-columns: 1fr 1fr; gap: 14px; align-items: start; }}
-.grid-2 > section, .stack > section {{ margin-top: 14px; min-width: 0; }}
-.stack {{ min-width: 0; }}
-.model-grid {{ display: grid; grid-template-columns: 500px 1fr; gap: 24px; align-items: start;
-  margin-top: 8px; }}
-h3 {{ font-size: 14px; margin: 14px 0 4px; }}
-.callout.first {{ margin-top: 0; }}
-.note {{ color: #5a6570; margin: 0 0 12px; font-size: 13px; }}
-.callout {{ margin: 10px 0 0; }}
-.warning {{ margin: 10px 0 0; color: #8a3b00; }}
-code {{ font-family: "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace;
-  font-size: 12.5px; background: #eef1f4; padding: 1px 4px; border-radius: 3px; }}
-.page-header {{ padding: 4px 0 0; }}
-.facts {{ display: flex; flex-wrap: wrap; gap: 10px 36px; margin: 0; }}
-.facts dt {{ color: #5a6570; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }}
-.facts dd {{ margin: 0; font-size: 20px; font-weight: 600; }}
-.facts dd code {{ font-size: 16px; }}
-.swatch {{ display: inline-block; width: 11px; height: 11px; border-radius: 2px;
-  margin-right: 6px; vertical-align: -1px; flex: none; }}
-.size-row {{ display: grid; grid-template-columns: 190px 1fr 150px 64px; column-gap: 14px;
-  align-items: center; padding: 5px 0; border-top: 1px solid #eef1f4; }}
-.size-row:first-of-type {{ border-top: none; }}
-.size-name {{ font-weight: 600; }}
-.size-bar {{ width: 100%; height: 18px; display: block; }}
-.size-n {{ text-align: right; color: #3a444e; font-variant-numeric: tabular-nums; }}
-.size-n span {{ font-weight: 600; color: #1d2329; }}
-.size-share {{ text-align: right; font-weight: 700; font-size: 15px;
-  font-variant-numeric: tabular-nums; }}
-.size-desc {{ grid-column: 1 / -1; margin: 1px 0 0; color: #5a6570; font-size: 13px; }}
-table {{ border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }}
-th, td {{ padding: 6px 8px; text-align: left; vertical-align: top; }}
-thead th {{ font-size: 12px; color: #5a6570; font-weight: 600; border-bottom: 1px solid #dde2e7;
-  vertical-align: bottom; }}
-tbody tr + tr > * {{ border-top: 1px solid #eef1f4; }}
-.num {{ text-align: right; white-space: nowrap; }}
-.heatmap {{ table-layout: fixed; }}
-.heatmap .feature-col {{ width: 172px; padding-left: 0; }}
-.heatmap tbody th {{ font-weight: 500; font-size: 12.5px; padding: 2px 6px 2px 0;
-  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
-.heatmap .seg-col, .matrix .seg-col {{ text-align: center; font-size: 11.5px; font-weight: 500;
-  line-height: 1.25; padding: 4px 1px; overflow-wrap: break-word; }}
-.seg-col .swatch {{ display: block; margin: 0 auto 4px; }}
-.heatmap tbody tr + tr > *, .matrix tbody tr + tr > * {{ border-top: 2px solid #ffffff; }}
-.heatmap td.lift {{ text-align: center; padding: 2px 2px; font-size: 12.5px;
-  border-left: 2px solid #ffffff; }}
-.lift.null, .legend-step.null {{ background: {NULL_GREY}; color: #4a545e; }}
-.lift.signed, .legend-step.signed {{ color: #1d2329; background: repeating-linear-gradient(
-  135deg, #ffffff 0 4px, #c9ced4 4px 6px); }}
-.legend {{ display: flex; flex-wrap: wrap; align-items: center; gap: 6px 4px; margin-top: 10px;
-  font-size: 12px; color: #3a444e; }}
-.legend-step {{ display: inline-block; min-width: 34px; text-align: center; padding: 2px 4px;
-  border-radius: 2px; }}
-.legend-label {{ margin: 0 10px 0 2px; }}
-.legend-group {{ display: inline-flex; align-items: center; gap: 4px; }}
-.legend-item {{ display: inline-flex; align-items: center; gap: 5px; margin-right: 14px; }}
-.rules td.rule-id {{ white-space: nowrap; }}
-.lineage td, .lineage th {{ padding: 4px 8px; }}
-.rules td.rule-segment {{ white-space: nowrap; }}
-.rules .rule-text {{ color: #2a333c; }}
-.chart {{ display: block; max-width: 100%; height: auto; font-family: {FONT_STACK}; }}
-.chart .tick {{ font-size: 12px; fill: #5a6570; }}
-.chart .axis-label {{ font-size: 12px; fill: #3a444e; }}
-.chart .axis {{ stroke: #8a949e; stroke-width: 1; }}
-.chart .grid {{ stroke: #e6e9ed; stroke-width: 1; }}
-.chart .grid-on-area {{ stroke: #ffffff; stroke-opacity: .55; stroke-width: 1;
-  stroke-dasharray: 3 3; }}
-.chart .leader {{ fill: none; stroke: #8a949e; stroke-width: 1; }}
-.chart .end-label {{ font-size: 13px; fill: #1d2329; }}
-.chart .end-share {{ font-weight: 700; }}
-.chart .chosen-label {{ font-size: 12px; font-weight: 700; fill: #111111; }}
-.matrix {{ table-layout: fixed; }}
-.matrix .corner {{ width: 112px; font-weight: 500; }}
-.matrix tbody th {{ font-weight: 500; font-size: 12.5px; }}
-.matrix td.rate {{ text-align: center; font-size: 13px; font-weight: 600; padding: 6px 2px;
-  border-left: 2px solid #ffffff; }}
-.matrix td.empty {{ color: #aab2ba; background: #fafbfc; }}
-.matrix td.same {{ box-shadow: inset 0 0 0 2px rgba(0, 0, 0, .18); }}
-.rate-n {{ display: block; font-size: 11px; font-weight: 400; opacity: .85; }}
-details {{ margin-top: 8px; font-size: 13px; }}
-summary {{ cursor: pointer; color: #3a444e; }}
-.candidates {{ font-size: 12px; }}
-.candidates td, .candidates th {{ padding: 2px 6px 2px 0; }}
-.candidate-name {{ white-space: nowrap; }}
-.split-2 {{ display: grid; grid-template-columns: 1fr 1fr; gap: 14px; align-items: start; }}
-"""
-
-
 STAGE_ORDER = ("new", "reactivated", "active", "at_risk", "lapsed")
 STAGE_LABELS = {
     "new": "New",
@@ -1266,110 +1070,61 @@ STAGE_LABELS = {
 }
 
 
-def _stage_rate(moves: dict[tuple[str, str], dict[str, Any]], origin: str, stage: str) -> str:
-    """Format the share of a stage's customers that moved to another stage."""
-    return format_percent(float(moves[(origin, stage)]["transition_rate"]))
+# ---------------------------------------------------------------- the page
 
 
-def _lifecycle_section(data: ReportData) -> str:
-    """Render the lifecycle thresholds, the stage mix and the last month's stage movement."""
-    thresholds = data.lifecycle_thresholds
-    if thresholds is None:
-        return ""
-    active, lapsed = int(thresholds["active_days"]), int(thresholds["lapsed_days"])
-    source = str(thresholds["threshold_source"])
-    if source == "derived":
-        median = thresholds["median_gap_days"]
-        origin = (
-            f"from {format_int(int(thresholds['n_repeat_gaps']))} gaps between repeat purchases "
-            f"(median {float(median):,.0f} days): active within the "
-            f"{float(thresholds['active_gap_quantile']):.0%} quantile, lapsed beyond the "
-            f"{float(thresholds['lapsed_gap_quantile']):.0%} quantile"
-        )
-    elif source == "var":
-        origin = "set by the vars lifecycle_active_days / lifecycle_lapsed_days"
-    else:
-        origin = "defaults: too few repeat purchases to know the rhythm"
-    shares = {str(row["lifecycle_stage"]): row for row in data.lifecycle_stages}
-    stage_rows = "".join(
-        f'<tr data-stage="{stage}"><th scope="row">{STAGE_LABELS[stage]}</th>'
-        f'<td class="num">{format_int(int(shares[stage]["n_customers"]))}</td>'
-        f'<td class="num">{format_percent(float(shares[stage]["share"]))}</td></tr>'
-        for stage in STAGE_ORDER
-        if stage in shares
+def _eta(value: Any) -> str:
+    """Format an eta squared with three decimals, n/a when missing."""
+    return "n/a" if _is_missing(value) else f"{float(value):.3f}"
+
+
+def _environment() -> Environment:
+    """Return the Jinja2 environment of the report's templates, escaping every value."""
+    environment = Environment(
+        loader=PackageLoader("customer_segments", "templates/report"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
-    moves = {
-        (str(row["from_lifecycle_stage"]), str(row["to_lifecycle_stage"])): row
-        for row in data.lifecycle_transitions
-    }
-    stages = [stage for stage in STAGE_ORDER if any(stage in pair for pair in moves)]
-    matrix = ""
-    if moves:
-        head = "".join(f'<th scope="col">{STAGE_LABELS[stage]}</th>' for stage in stages)
-        body = "".join(
-            f'<tr><th scope="row">{STAGE_LABELS[origin_stage]}</th>'
-            + "".join(
-                f'<td class="num">{_stage_rate(moves, origin_stage, stage)}</td>'
-                if (origin_stage, stage) in moves
-                else '<td class="num">–</td>'
-                for stage in stages
-            )
-            + "</tr>"
-            for origin_stage in stages
-            if any(pair[0] == origin_stage for pair in moves)
-        )
-        first = data.lifecycle_transitions[0]
-        matrix = (
-            f"<h3>Stage movement {escape(format_month(first['from_as_of_date']))} → "
-            f"{escape(format_month(first['to_as_of_date']))}</h3>"
-            f'<table class="matrix"><thead><tr><th scope="col">from \\ to</th>{head}</tr>'
-            f"</thead><tbody>{body}</tbody></table>"
-        )
-    return f"""
-<section id="lifecycle">
-  <h2>Lifecycle stages</h2>
-  <p class="note">Tied to this business's own rhythm ({escape(origin)}): new = first purchase at
-    most {active} days ago; active = last purchase at most {active} days ago; reactivated =
-    active after a gap of more than {lapsed} days; at risk = last purchase {active + 1}–{lapsed}
-    days ago; lapsed = more than {lapsed} days ago.</p>
-  <table class="lifecycle"><thead><tr><th scope="col">Stage</th><th scope="col">Customers</th>
-    <th scope="col">Share</th></tr></thead><tbody>{stage_rows}</tbody></table>
-  {matrix}
-</section>"""
+    environment.filters.update(
+        {
+            "format_int": format_int,
+            "format_percent": format_percent,
+            "format_lift": format_lift,
+            "format_month": format_month,
+            "data_value": _data_value,
+            "segment_colour": segment_colour,
+            "text_colour": _text_colour,
+            "coordinate": _f,
+            "money": _money,
+            "eta": _eta,
+        }
+    )
+    return environment
 
 
 def render_report(data: ReportData) -> str:
     """Render the whole HTML page for the report data."""
-    movement = _transitions_section(data) + _lineage_section(data)
-    if len(data.profiles) <= 5:
-        lift_and_movement = (
-            f'<div class="grid-2">{_heatmap_section(data)}<div class="stack">{movement}</div></div>'
+    return (
+        _environment()
+        .get_template("page.html.j2")
+        .render(
+            header=_header(data),
+            sizes=_sizes(data),
+            lifecycle=_lifecycle(data),
+            outcomes=_outcomes(data),
+            validation=_validation(data),
+            rules=_rules(data),
+            heatmap=_heatmap(data),
+            transitions=_transitions(data),
+            lineage=_lineage(data),
+            history=_history(data),
+            model=_model(data),
+            side_by_side=len(data.profiles) <= 5,
         )
-    else:
-        lift_and_movement = _heatmap_section(data) + movement
-    as_of = data.as_of_date.isoformat() if data.as_of_date else "n/a"
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Customer segments — {escape(as_of)}</title>
-<style>{STYLE}</style>
-</head>
-<body>
-<main>
-{_header(data)}
-{_sizes_section(data)}
-{_lifecycle_section(data)}
-<div class="grid-2">{_outcomes_section(data)}{_validation_section(data)}</div>
-{_rules_section(data)}
-{lift_and_movement}
-{_history_section(data)}
-{_model_section(data)}
-</main>
-</body>
-</html>
-"""
+    )
 
 
 def render_report_file(database: Path, out: Path) -> Path:

@@ -364,3 +364,30 @@ def test_report_shows_lifecycle_thresholds_and_drops_unmeasured_rows(readers_fil
     for feature in engagement:
         assert f'data-feature="lift_{feature}"' not in html
     assert 'data-feature="lift_order_count"' in html
+
+
+def test_report_escapes_every_value_it_reads(readers_file, tmp_path):
+    """Names, descriptions, rules and model versions come from the warehouse: a hostile one is
+    shown as text, in the tables, the headers and the charts' titles alike."""
+    from customer_segments.report import load_report_data, render_report
+
+    copy = tmp_path / "readers.duckdb"
+    copy.write_bytes(readers_file.read_bytes())
+    hostile = "<script>alert('x')</script> & \"co\""
+    with duckdb.connect(str(copy)) as connection:
+        segment_id = connection.sql("select min(segment_id) from segment_profiles").fetchone()[0]
+        connection.execute(
+            "update segment_profiles set segment_name = ?, segment_description = ?"
+            " where segment_id = ?",
+            [hostile, hostile + " description", segment_id],
+        )
+        connection.execute(
+            "update segment_rules set segment_name = ?, rule_text = ? where segment_id = ?",
+            [hostile, "<b>bold</b> rule", segment_id],
+        )
+    html = render_report(load_report_data(copy))
+    assert "<script" not in html.lower()
+    assert "<b>bold</b>" not in html
+    escaped = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;co&#34;"
+    assert html.count(escaped) >= 4  # sizes, heatmap header, rules, the history chart's title
+    assert "&lt;b&gt;bold&lt;/b&gt; rule" in html
