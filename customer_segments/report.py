@@ -20,13 +20,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from html import escape
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
+
+from customer_segments.charts import bic_svg, share_over_time_svg
 
 REQUIRED_TABLES = (
     "segment_membership",
@@ -72,7 +73,6 @@ FONT_STACK = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", '
     '"DejaVu Sans", sans-serif'
 )
-CHAR_WIDTH = 0.6  # approximate advance of a sans-serif character, in font sizes
 
 
 class ReportError(Exception):
@@ -422,26 +422,9 @@ def _text_colour(background: str) -> str:
     return "#ffffff" if luminance < 0.5 else "#1d2329"
 
 
-def _nice_step(span: float, target_ticks: int = 5) -> float:
-    """Pick a round tick step (1, 2, 2.5 or 5 × a power of ten) for an axis span."""
-    if span <= 0:
-        return 1.0
-    raw = span / target_ticks
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for multiple in (1, 2, 2.5, 5, 10):
-        if raw <= multiple * magnitude:
-            return multiple * magnitude
-    return 10 * magnitude
-
-
 def _f(value: float) -> str:
     """Format a compact SVG coordinate."""
     return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def _text_width(text: str, font_size: float) -> float:
-    """Approximate rendered width of text in pixels."""
-    return len(text) * font_size * CHAR_WIDTH
 
 
 # ---------------------------------------------------------------- what each section shows
@@ -541,11 +524,36 @@ def _rules(data: ReportData) -> dict[str, Any]:
 
 
 def _history(data: ReportData) -> dict[str, Any] | None:
-    """Return the share-over-time chart and its months; None without history."""
+    """Return the share-over-time chart and each segment's latest share; None without history."""
     months = sorted({row["as_of_date"] for row in data.history})
     if not months:
         return None
-    return {"first_month": months[0], "last_month": months[-1], "chart": _history_chart(data)}
+    segments = sorted({int(row["segment_id"]) for row in data.history})
+    shares = {
+        (row["as_of_date"], int(row["segment_id"])): float(row["share"]) for row in data.history
+    }
+    series = [
+        (
+            _segment(data, segment_id)["name"],
+            segment_colour(segment_id),
+            [shares.get((month, segment_id), 0.0) for month in months],
+        )
+        for segment_id in segments
+    ]
+    chart = share_over_time_svg(months, series, format_month)
+    return {
+        "first_month": months[0],
+        "last_month": months[-1],
+        "chart": Markup(chart),  # matplotlib's SVG: its text is XML-escaped
+        # the top band first, as the bands are stacked
+        "labels": [
+            {
+                "segment": _segment(data, segment_id),
+                "share": shares.get((months[-1], segment_id), 0.0),
+            }
+            for segment_id in reversed(segments)
+        ],
+    }
 
 
 def _transitions(data: ReportData) -> dict[str, Any] | None:
@@ -643,9 +651,35 @@ def _model(data: ReportData) -> dict[str, Any]:
     chosen = [row for row in data.selection if row["is_chosen"]]
     rejected = [row for row in data.selection if not _is_missing(row["rejected_reason"])]
     half = math.ceil(len(rejected) / 2) if len(rejected) > 5 else len(rejected)
+    drawn = [row for row in data.selection if not _is_missing(row["bic"])]
+    chart = None
+    if drawn:
+        chart = bic_svg(
+            [
+                {
+                    "k": int(row["k"]),
+                    "bic": float(row["bic"]),
+                    "covariance_type": str(row["covariance_type"]),
+                    "rejected": not _is_missing(row["rejected_reason"]),
+                    "is_chosen": bool(row["is_chosen"]),
+                }
+                for row in drawn
+            ],
+            COVARIANCE_STYLES,
+            format_axis_number,
+        )
+    covariance_types = sorted({str(row["covariance_type"]) for row in drawn})
     return {
         "space": data.segment_space,
-        "chart": _bic_chart(data),
+        "chart": None if chart is None else Markup(chart),
+        "covariance_legend": [
+            {
+                "name": covariance,
+                "colour": COVARIANCE_STYLES[index % len(COVARIANCE_STYLES)][0],
+                "dash": COVARIANCE_STYLES[index % len(COVARIANCE_STYLES)][1],
+            }
+            for index, covariance in enumerate(covariance_types)
+        ],
         "chosen": {
             "k": int(chosen[0]["k"]),
             "covariance_type": str(chosen[0]["covariance_type"]),
@@ -773,278 +807,6 @@ def _lifecycle(data: ReportData) -> dict[str, Any] | None:
 
 
 # ---------------------------------------------------------------- the charts
-
-
-def _spread_labels(positions: list[float], gap: float, low: float, high: float) -> list[float]:
-    """Move label centres apart by at least gap, keeping them within [low, high]."""
-    order = sorted(range(len(positions)), key=lambda index: positions[index])
-    placed = [positions[index] for index in order]
-    for index in range(1, len(placed)):
-        placed[index] = max(placed[index], placed[index - 1] + gap)
-    if placed and placed[-1] > high:
-        placed[-1] = high
-        for index in range(len(placed) - 2, -1, -1):
-            placed[index] = min(placed[index], placed[index + 1] - gap)
-    if placed and placed[0] < low:
-        placed[0] = low
-        for index in range(1, len(placed)):
-            placed[index] = max(placed[index], placed[index - 1] + gap)
-    result = [0.0] * len(positions)
-    for rank, index in enumerate(order):
-        result[index] = placed[rank]
-    return result
-
-
-def _history_chart(data: ReportData) -> Markup:
-    """Draw the segment share per history month as a stacked area chart (inline SVG)."""
-    months = sorted({row["as_of_date"] for row in data.history})
-    segments = sorted({int(row["segment_id"]) for row in data.history})
-    shares = {
-        (row["as_of_date"], int(row["segment_id"])): float(row["share"]) for row in data.history
-    }
-    width, height = 1110, 260
-    left, right, top, bottom = 52, 230, 12, 34
-    plot_width, plot_height = width - left - right, height - top - bottom
-
-    def x_of(index: int) -> float:
-        """Return the x coordinate of a month."""
-        if len(months) == 1:
-            return left + plot_width / 2
-        return left + plot_width * index / (len(months) - 1)
-
-    def y_of(share: float) -> float:
-        """Return the y coordinate of a cumulative share."""
-        return top + plot_height * (1 - share)
-
-    parts = []
-    cumulative = [0.0] * len(months)
-    last_bands = []
-    for segment_id in segments:
-        lower = list(cumulative)
-        upper = [lower[i] + shares.get((month, segment_id), 0.0) for i, month in enumerate(months)]
-        cumulative = upper
-        points = [(x_of(i), y_of(value)) for i, value in enumerate(upper)]
-        points += [(x_of(i), y_of(lower[i])) for i in range(len(months) - 1, -1, -1)]
-        if len(months) == 1:
-            points = [
-                (left, y_of(upper[0])),
-                (left + plot_width, y_of(upper[0])),
-                (left + plot_width, y_of(lower[0])),
-                (left, y_of(lower[0])),
-            ]
-        path = "M" + " L".join(f"{_f(x)},{_f(y)}" for x, y in points) + " Z"
-        name = data.segment_names.get(segment_id, f"Segment {segment_id}")
-        parts.append(
-            f'<path d="{path}" fill="{segment_colour(segment_id)}" stroke="#ffffff" '
-            f'stroke-width="1"><title>{escape(name)}</title></path>'
-        )
-        last_bands.append((segment_id, lower[-1], upper[-1]))
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
-        y = y_of(tick)
-        parts.append(
-            f'<line x1="{left - 5}" y1="{_f(y)}" x2="{left + plot_width}" y2="{_f(y)}" '
-            f'class="grid-on-area"/>'
-            f'<text x="{left - 8}" y="{_f(y + 4)}" text-anchor="end" class="tick">'
-            f"{tick * 100:.0f}%</text>"
-        )
-    spacing = plot_width / max(len(months) - 1, 1)
-    step = max(1, math.ceil((_text_width("Mmm 0000", 11) + 10) / spacing))
-    for index, month in enumerate(months):
-        x = x_of(index)
-        parts.append(
-            f'<line x1="{_f(x)}" y1="{top + plot_height}" x2="{_f(x)}" '
-            f'y2="{top + plot_height + 5}" class="axis"/>'
-        )
-        from_end = len(months) - 1 - index
-        if from_end % step == 0:
-            parts.append(
-                f'<text x="{_f(x)}" y="{top + plot_height + 20}" text-anchor="middle" '
-                f'class="tick">{escape(format_month(month))}</text>'
-            )
-    centres = [y_of((low + high) / 2) for _, low, high in last_bands]
-    label_ys = _spread_labels(centres, 17, top + 6, top + plot_height - 6)
-    end_x = left + plot_width
-    last_month = months[-1]
-    for (segment_id, low, high), centre, label_y in zip(last_bands, centres, label_ys, strict=True):
-        share = high - low
-        name = data.segment_names.get(segment_id, f"Segment {segment_id}")
-        parts.append(
-            f'<polyline points="{_f(end_x + 2)},{_f(centre)} {_f(end_x + 12)},{_f(label_y)} '
-            f'{_f(end_x + 18)},{_f(label_y)}" class="leader"/>'
-            f'<rect x="{_f(end_x + 21)}" y="{_f(label_y - 5)}" width="10" height="10" rx="2" '
-            f'fill="{segment_colour(segment_id)}"/>'
-            f'<text x="{_f(end_x + 36)}" y="{_f(label_y + 4)}" class="end-label">'
-            f"{escape(name)} "
-            f'<tspan class="end-share" data-segment-id="{segment_id}" '
-            f'data-as-of-date="{last_month.isoformat()}" data-value="{_data_value(share)}">'
-            f"{format_percent(share)}</tspan></text>"
-        )
-    return Markup(
-        f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="Segment share per month">{"".join(parts)}</svg>'
-    )
-
-
-def _place_label(
-    label: str,
-    anchor_point: tuple[float, float],
-    obstacles: list[tuple[float, float]],
-    bounds: tuple[float, float, float, float],
-) -> tuple[float, float, str]:
-    """Pick a spot for a 12px label near a point that covers no line or marker."""
-    x, y = anchor_point
-    width = _text_width(label, 12) + 6
-    options = [
-        (x + 14, y + 26, "start"),
-        (x - 14, y + 26, "end"),
-        (x + 14, y - 14, "start"),
-        (x - 14, y - 14, "end"),
-        (x, y + 30, "middle"),
-        (x, y - 18, "middle"),
-    ]
-    for label_x, label_y, anchor in options:
-        x0 = {"start": label_x, "end": label_x - width, "middle": label_x - width / 2}[anchor]
-        box = (x0 - 3, label_y - 14, x0 + width + 3, label_y + 5)
-        inside = bounds[0] <= box[0] and box[2] <= bounds[2] and bounds[1] <= box[1]
-        inside = inside and box[3] <= bounds[3]
-        clear = not any(
-            box[0] - 6 <= px <= box[2] + 6 and box[1] - 6 <= py <= box[3] + 6
-            for px, py in obstacles
-        )
-        if inside and clear:
-            return label_x, label_y, anchor
-    return options[0]
-
-
-def _bic_chart(data: ReportData) -> Markup:
-    """Draw BIC over k per covariance type; the chosen point ringed, rejected ones hollow."""
-    rows = [row for row in data.selection if not _is_missing(row["bic"])]
-    if not rows:
-        return Markup("<p>No model selection recorded for this model version.</p>")
-    width, height = 500, 272
-    left, right, top, bottom = 66, 18, 18, 46
-    plot_width, plot_height = width - left - right, height - top - bottom
-    ks = sorted({int(row["k"]) for row in rows})
-    bics = [float(row["bic"]) for row in rows]
-    step = _nice_step(max(bics) - min(bics), 6)
-    low, high = math.floor(min(bics) / step) * step, math.ceil(max(bics) / step) * step
-    if high == low:
-        low, high = low - step, high + step
-
-    def x_of(k: int) -> float:
-        """Return the x coordinate of k."""
-        if len(ks) == 1:
-            return left + plot_width / 2
-        return left + plot_width * (k - ks[0]) / (ks[-1] - ks[0])
-
-    def y_of(bic: float) -> float:
-        """Return the y coordinate of a BIC value."""
-        return top + plot_height * (high - bic) / (high - low)
-
-    parts = []
-    tick = low
-    while tick <= high + step / 2:
-        y = y_of(tick)
-        parts.append(
-            f'<line x1="{left}" y1="{_f(y)}" x2="{left + plot_width}" y2="{_f(y)}" class="grid"/>'
-            f'<text x="{left - 8}" y="{_f(y + 4)}" text-anchor="end" class="tick">'
-            f"{escape(format_axis_number(tick, step))}</text>"
-        )
-        tick += step
-    for k in ks:
-        x = x_of(k)
-        parts.append(
-            f'<line x1="{_f(x)}" y1="{top + plot_height}" x2="{_f(x)}" '
-            f'y2="{top + plot_height + 5}" class="axis"/>'
-            f'<text x="{_f(x)}" y="{top + plot_height + 19}" text-anchor="middle" '
-            f'class="tick">{k}</text>'
-        )
-    parts.append(
-        f'<line x1="{left}" y1="{top + plot_height}" x2="{left + plot_width}" '
-        f'y2="{top + plot_height}" class="axis"/>'
-        f'<text x="{left + plot_width / 2}" y="{height - 6}" text-anchor="middle" '
-        'class="axis-label">'
-        "k (number of segments)</text>"
-        f'<text x="14" y="{top + plot_height / 2}" text-anchor="middle" class="axis-label" '
-        f'transform="rotate(-90 14 {top + plot_height / 2})">BIC (lower is better)</text>'
-    )
-    covariance_types = sorted({str(row["covariance_type"]) for row in rows})
-    obstacles = []
-    for covariance in covariance_types:
-        series = sorted(
-            (row for row in rows if str(row["covariance_type"]) == covariance),
-            key=lambda row: int(row["k"]),
-        )
-        coordinates = [(x_of(int(row["k"])), y_of(float(row["bic"]))) for row in series]
-        obstacles += coordinates
-        for (x1, y1), (x2, y2) in zip(coordinates, coordinates[1:]):
-            steps = max(1, int(math.hypot(x2 - x1, y2 - y1) / 3))
-            obstacles += [
-                (x1 + (x2 - x1) * i / steps, y1 + (y2 - y1) * i / steps) for i in range(steps)
-            ]
-    legend = []
-    chosen_parts = []
-    for index, covariance in enumerate(covariance_types):
-        colour, dash = COVARIANCE_STYLES[index % len(COVARIANCE_STYLES)]
-        series = sorted(
-            (row for row in rows if str(row["covariance_type"]) == covariance),
-            key=lambda row: int(row["k"]),
-        )
-        points = " ".join(
-            f"{_f(x_of(int(row['k'])))},{_f(y_of(float(row['bic'])))}" for row in series
-        )
-        dash_attribute = f' stroke-dasharray="{dash}"' if dash else ""
-        parts.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"'
-            f"{dash_attribute}/>"
-        )
-        for row in series:
-            x, y = x_of(int(row["k"])), y_of(float(row["bic"]))
-            rejected = not _is_missing(row["rejected_reason"])
-            fill = "#ffffff" if rejected else colour
-            status = f"rejected: {row['rejected_reason']}" if rejected else "eligible"
-            title = (
-                f"k={int(row['k'])}, {covariance}: BIC {format_int(round(float(row['bic'])))}"
-                f" ({status})"
-            )
-            parts.append(
-                f'<circle cx="{_f(x)}" cy="{_f(y)}" r="4.5" fill="{fill}" stroke="{colour}" '
-                f'stroke-width="2" class="candidate{" rejected" if rejected else ""}">'
-                f"<title>{escape(title)}</title></circle>"
-            )
-            if row["is_chosen"]:
-                label = f"chosen: k = {int(row['k'])}"
-                label_x, label_y, anchor = _place_label(
-                    label, (x, y), obstacles, (left, top, left + plot_width, top + plot_height)
-                )
-                chosen_parts.append(
-                    f'<circle cx="{_f(x)}" cy="{_f(y)}" r="9.5" fill="none" stroke="#111111" '
-                    f'stroke-width="2" class="chosen-marker"/>'
-                    f'<text x="{_f(label_x)}" y="{_f(label_y)}" text-anchor="{anchor}" '
-                    f'class="chosen-label">{escape(label)}</text>'
-                )
-        line = f'stroke="{colour}" stroke-width="2"' + dash_attribute
-        legend.append(
-            f'<span class="legend-item"><svg width="30" height="12" aria-hidden="true">'
-            f'<line x1="1" y1="6" x2="29" y2="6" {line}/></svg>{escape(covariance)}</span>'
-        )
-    legend.append(
-        '<span class="legend-item"><svg width="14" height="14" aria-hidden="true">'
-        '<circle cx="7" cy="7" r="4.5" fill="#37474f" stroke="#37474f" stroke-width="2"/></svg>'
-        "eligible</span>"
-        '<span class="legend-item"><svg width="14" height="14" aria-hidden="true">'
-        '<circle cx="7" cy="7" r="4.5" fill="#ffffff" stroke="#37474f" stroke-width="2"/></svg>'
-        "rejected</span>"
-        '<span class="legend-item"><svg width="24" height="24" aria-hidden="true">'
-        '<circle cx="12" cy="12" r="4.5" fill="#37474f" stroke="#37474f" stroke-width="2"/>'
-        '<circle cx="12" cy="12" r="9.5" fill="none" stroke="#111111" stroke-width="2"/></svg>'
-        "chosen</span>"
-    )
-    return Markup(
-        f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="BIC per number of segments">{"".join(parts + chosen_parts)}</svg>'
-        f'<div class="legend">{"".join(legend)}</div>'
-    )
 
 
 SEGMENTATION_LABELS = {

@@ -1,6 +1,7 @@
 """The HTML segment report: rendered from the readers' file, checked in real headless Chromium."""
 
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -31,10 +32,10 @@ EXTERNAL_MARKERS = (
     "http:",
     "https:",
     "src=",
-    "href=",
-    "url(",
     "@import",
 )
+# links are allowed only to a fragment of the page itself (the charts' shared markers and clips)
+EXTERNAL_LINK = re.compile(r"""(?:href=["']|url\()(?!#)""")
 
 
 # ---------------------------------------------------------------- helpers
@@ -206,6 +207,12 @@ def test_report_is_self_contained_escaped_and_deterministic(report_html, readers
     lowered = page.lower()
     for marker in EXTERNAL_MARKERS:
         assert marker not in lowered, f"the report references something outside itself: {marker}"
+    outside = EXTERNAL_LINK.search(lowered)
+    assert outside is None, f"the report links outside itself: {lowered[outside.start() :][:80]}"
+    fragments = set(re.findall(r"""(?:href=["']|url\()#([\w-]+)""", page))
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert fragments <= set(ids), "a link to no element"
+    assert len(ids) == len(set(ids)), "an id used twice"
     assert "<svg" in page and "<style>" in page
     profiles = query(readers_file, "select segment_name, segment_description from segment_profiles")
     for text in [*profiles["segment_name"], *profiles["segment_description"]]:
