@@ -12,7 +12,7 @@ dbt-spark's `session` method) this command runs the whole build in one process:
 5. `dbt build` of everything else: candidates, their tests, the publish gate, published tables.
 
 Steps 2 and 4 call the same package functions as the dbt Python models (customer_segments
-.dbt_runtime) and write their tables into `<target schema>_python_steps`, which the views in
+.steps) and write their tables into `<target schema>_python_steps`, which the views in
 models/python_outputs/ expose under the Python models' names. Tests run in the stage that builds
 the last of their parents (indirect selection `buildable`), so every test runs once.
 
@@ -26,15 +26,16 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from customer_segments.dbt_runtime import (
-    as_pandas,
+from customer_segments.dbt_runtime import as_pandas, table_exists
+from customer_segments.model.registry import lineage_frame, selection_frame
+from customer_segments.steps import (
+    ExplainConfig,
+    FitInputs,
     explain_segments,
     fit_or_reuse,
     name_segments_for_build,
     parse_model_config,
-    table_exists,
 )
-from customer_segments.model.registry import lineage_frame, selection_frame
 
 PACKAGE = "customer_segments"
 SAMPLES = ["int_fit_sample", "int_outcome_fit_sample", "int_validation_sample"]
@@ -54,10 +55,16 @@ SCORING_STAGE = [
     # Its parents span the first two stages (the samples, the scores): named, so it runs here.
     "assert_fit_sample_segments_meet_minimum_share",
 ]
+# The last stage is everything not built yet: the upstream of the scored fit sample (which holds
+# the samples, the registry and the scores), the other nodes of the first two stages, and the
+# Python steps' views.
 EXPLAINED_STAGE_EXCLUDES = [
     "+int_scored_fit_sample",
-    *FIT_STAGE[1:],
-    *SCORING_STAGE[1:3],
+    "+int_customer_lifecycle_stages",
+    "segment_name_overrides",
+    "segment_name_vocabulary",
+    "segment_model_selection",
+    "segment_lineage",
 ]
 
 
@@ -163,9 +170,7 @@ def project_settings(dbt_arguments: list[str]) -> dict:
         "model_config": parse_model_config(
             nodes["segment_model_registry"].config.get("segment_model_config")
         ),
-        "rule_max_depth": int(rules_config.get("rule_max_depth")),
-        "rule_min_leaf_share": float(rules_config.get("rule_min_leaf_share")),
-        "seed": int(rules_config.get("seed")),
+        "explain": ExplainConfig.from_config(rules_config),
         "overrides": f"{overrides.schema}.{overrides.alias}",
         "vocabulary": f"{vocabulary.schema}.{vocabulary.alias}",
     }
@@ -177,15 +182,13 @@ def fit_step(session, settings: dict) -> None:
     sample, outcome_sample, validation_sample = (
         as_pandas(session.table(settings["relations"][name])) for name in SAMPLES
     )
-    registry = read_table(session, steps["segment_model_registry"])
-    appended = fit_or_reuse(
-        sample,
-        registry,
-        settings["model_config"],
-        log=say,
+    inputs = FitInputs(
+        sample=sample,
+        registry=read_table(session, steps["segment_model_registry"]),
         outcome_sample=outcome_sample,
         validation_sample=validation_sample,
     )
+    appended = fit_or_reuse(inputs, settings["model_config"], log=say)
     write_table(session, appended, steps["segment_model_registry"], mode="append")
     full = as_pandas(session.table(steps["segment_model_registry"]))
     write_table(session, selection_frame(full), steps["segment_model_selection"], "overwrite")
@@ -197,14 +200,7 @@ def explain_step(session, settings: dict) -> None:
     steps = settings["steps"]
     sample = as_pandas(session.table(settings["relations"]["int_scored_fit_sample"]))
     registry = as_pandas(session.table(steps["segment_model_registry"]))
-    rules = explain_segments(
-        sample,
-        registry,
-        max_depth=settings["rule_max_depth"],
-        min_leaf_share=settings["rule_min_leaf_share"],
-        seed=settings["seed"],
-        log=say,
-    )
+    rules = explain_segments(sample, registry, settings["explain"], log=say)
     write_table(session, rules, steps["int_segment_rules_fitted"], "overwrite")
     previous = read_table(session, steps["int_segment_names_derived"])
     overrides = as_pandas(session.table(settings["overrides"]))

@@ -1,6 +1,7 @@
 """dbt Python model: a short, unique, human name and a description for every segment."""
 
-from customer_segments.dbt_runtime import as_pandas, name_segments_for_build, table_exists
+from customer_segments.dbt_runtime import as_pandas, table_exists
+from customer_segments.steps import name_segments_for_build
 
 
 def model(dbt, session):

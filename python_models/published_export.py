@@ -1,12 +1,6 @@
 """dbt Python model: after a green publish, write the readers' DuckDB file and the sync files."""
 
-import pandas as pd
-
-from customer_segments.dbt_runtime import (
-    export_files,
-    export_for_readers,
-    reader_database_path,
-)
+from customer_segments.export import publish_for_readers
 
 
 def model(dbt, session):
@@ -30,17 +24,9 @@ def model(dbt, session):
         "segment_model_selection": dbt.ref("segment_model_selection"),
         "segment_lineage": dbt.ref("segment_lineage"),
     }
-    database_path = reader_database_path(session, dbt.config.get("published_database_path"))
-    copied = export_for_readers(session, published, database_path)
-    exports_dir = (
-        dbt.config.get("exports_path") or database_path.removesuffix(".duckdb") + "_exports"
+    return publish_for_readers(
+        session,
+        published,
+        dbt.config.get("published_database_path"),
+        dbt.config.get("exports_path"),
     )
-    files = pd.DataFrame(export_files(published, exports_dir))
-    parquet = files[files["file_path"].str.endswith(".parquet")].rename(
-        columns={"file_path": "parquet_path"}
-    )
-    csv = files[files["file_path"].str.endswith(".csv")].rename(columns={"file_path": "csv_path"})
-    merged = copied.merge(parquet, on="table_name", how="left").merge(
-        csv, on="table_name", how="left"
-    )
-    return merged.astype({"parquet_path": "string", "csv_path": "string"})

@@ -5,7 +5,7 @@ import json
 
 from conftest import PUBLISHED_SCHEMA, query, run_dbt
 
-from customer_segments.dbt_runtime import PUBLISHED_TABLES
+from customer_segments.export import PUBLISHED_TABLES
 
 
 def test_docs_generate_and_every_model_and_column_is_described(sample_warehouse, tmp_path):

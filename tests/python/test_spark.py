@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from conftest import DBT, REPO, query
 
-from customer_segments.dbt_runtime import PUBLISHED_TABLES
+from customer_segments.export import PUBLISHED_TABLES
 
 pytestmark = pytest.mark.slow
 
