@@ -138,6 +138,20 @@ def share_over_time_svg(
         return _svg(figure, "history", "Segment share per month")
 
 
+def _ring(axes, row: dict, size: float, edge: str, face: str) -> None:
+    """Draw one candidate's circle (size in points, 2-point edge) at its k and BIC."""
+    axes.plot(
+        [row["k"]],
+        [row["bic"]],
+        marker="o",
+        markersize=size,
+        markeredgewidth=2,
+        markeredgecolor=edge,
+        markerfacecolor=face,
+        linestyle="none",
+    )
+
+
 def bic_svg(
     candidates: Sequence[dict],
     styles: Sequence[tuple[str, str]],
@@ -163,28 +177,10 @@ def bic_svg(
             dashes = (0, tuple(float(part) for part in dash.split())) if dash else "solid"
             axes.plot(ks, bics, color=colour, linewidth=2, linestyle=dashes, label=covariance)
             for row in series:
-                axes.plot(
-                    [row["k"]],
-                    [row["bic"]],
-                    marker="o",
-                    markersize=9,
-                    markeredgewidth=2,
-                    markeredgecolor=colour,
-                    markerfacecolor="#ffffff" if row["rejected"] else colour,
-                    linestyle="none",
-                )
+                _ring(axes, row, 9, colour, "#ffffff" if row["rejected"] else colour)
         for row in candidates:
             if row["is_chosen"]:
-                axes.plot(
-                    [row["k"]],
-                    [row["bic"]],
-                    marker="o",
-                    markersize=19,
-                    markeredgewidth=2,
-                    markeredgecolor="#111111",
-                    markerfacecolor="none",
-                    linestyle="none",
-                )
+                _ring(axes, row, 19, "#111111", "none")
                 axes.annotate(
                     f"chosen: k = {row['k']}",
                     (row["k"], row["bic"]),
