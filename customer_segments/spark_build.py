@@ -55,11 +55,13 @@ SCORING_STAGE = [
     # Its parents span the first two stages (the samples, the scores): named, so it runs here.
     "assert_fit_sample_segments_meet_minimum_share",
 ]
-# The last stage is everything not built yet: the upstream of the scored fit sample (which holds
-# the samples, the registry and the scores), the other nodes of the first two stages, and the
-# Python steps' views.
+# The last stage is everything not built yet: the upstream of the scored fit sample (the fit
+# sample, the registry and the scores), the other samples and nodes of the first stage, and the
+# second stage's Python-step views.
 EXPLAINED_STAGE_EXCLUDES = [
     "+int_scored_fit_sample",
+    "+int_outcome_fit_sample",
+    "+int_validation_sample",
     "+int_customer_lifecycle_stages",
     "segment_name_overrides",
     "segment_name_vocabulary",
