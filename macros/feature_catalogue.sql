@@ -2,12 +2,12 @@
     The feature catalogue: the columns of feat_customer_features that carry a meta.feature block
     in models/features/_features__models.yml, in their documented order (the Python package reads
     the same entries: customer_segments/features.py). The profiles take a mean, a median and a lift
-    of each. Empty while dbt parses (the graph is read at execution); the column lists it drives
-    are not needed for parsing.
+    of each. While dbt parses (and sqlfluff lints) the graph is not read: a one-feature placeholder
+    (net_spend) stands in, so the SQL it drives renders in its real shape.
 -#}
 {% macro feature_catalogue() %}
     {%- if not execute %}
-        {{- return([]) }}
+        {{- return(['net_spend']) }}
     {%- endif %}
     {#- this package's model, also when another project installs it #}
     {%- set node = graph.nodes.get('model.customer_segments.feat_customer_features') %}
