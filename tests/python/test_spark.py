@@ -27,7 +27,9 @@ pytestmark = pytest.mark.slow
 RELATIVE_TOLERANCE = 1e-9
 
 
-@pytest.fixture(scope="module")
+# Session scope: built once per worker whatever order xdist hands the tests over in (module scope
+# showed two ~8-minute setups in one CI run: a teardown between two of the module's tests).
+@pytest.fixture(scope="session")
 def spark_warehouse(tmp_path_factory) -> dict:
     """Run the Spark build of the bundled sample once; return its folders and output."""
     root = tmp_path_factory.mktemp("spark")
