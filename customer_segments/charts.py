@@ -94,23 +94,23 @@ def _figure(width: float, height: float) -> Figure:
 
 def share_over_time_svg(
     months: Sequence[date],
-    series: Sequence[tuple[str, str, Sequence[float]]],
+    series: Sequence[tuple[str, Sequence[float]]],
     month_label: Callable[[date], str],
 ) -> str:
-    """Draw a stacked area of each segment's share per month: (name, colour, shares) per series."""
+    """Draw a stacked area of each segment's share per month: (colour, shares) per series."""
     with rc_context(RC):
         figure = _figure(880, 260)
         axes = figure.add_axes((52 / 880, 34 / 260, 792 / 880, 214 / 260))
         axes.set_facecolor("none")
         positions = list(range(len(months)))
-        values = [list(shares) for _, _, shares in series]
+        values = [list(shares) for _, shares in series]
         if len(months) == 1:  # one month: a full-width band per segment
             positions = [0, 1]
             values = [shares * 2 for shares in values]
         axes.stackplot(
             positions,
             values,
-            colors=[colour for _, colour, _ in series],
+            colors=[colour for colour, _ in series],
             edgecolor="#ffffff",
             linewidth=1.0,
         )

@@ -69,10 +69,6 @@ COVARIANCE_STYLES = (
     ("#1b7837", "9 3 2 3"),
 )
 MINUS = "\u2212"
-FONT_STACK = (
-    'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", '
-    '"DejaVu Sans", sans-serif'
-)
 
 
 class ReportError(Exception):
@@ -534,7 +530,6 @@ def _history(data: ReportData) -> dict[str, Any] | None:
     }
     series = [
         (
-            _segment(data, segment_id)["name"],
             segment_colour(segment_id),
             [shares.get((month, segment_id), 0.0) for month in months],
         )
