@@ -38,6 +38,25 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=rank)
 
 
+def pytest_xdist_node_collection_finished(node, ids):
+    """Under --dist loadgroup, stop when a worker's tests came back without their groups.
+
+    xdist tags a test's group onto its node id; without the tag each test is scheduled on its own,
+    and a module's shared builds (the Spark build, the planted warehouses) run once per worker, in
+    parallel, doubling the suite's time while every test still passes.
+    """
+    if node.config.getvalue("dist") != "loadgroup":
+        return
+    untagged = [nodeid for nodeid in ids if "@" not in nodeid]
+    if untagged:
+        pytest.exit(
+            f"--dist loadgroup: {len(untagged)} of {len(ids)} tests carry no group in their node id"
+            f" (first: {untagged[0]}); this pytest and pytest-xdist do not work together, see the"
+            " pins in pyproject.toml",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+
 @dataclass
 class DbtResult:
     """The outcome of one dbt invocation."""
