@@ -194,6 +194,44 @@ def test_an_order_dated_2099_is_in_the_future_and_moves_nothing(orders, tmp_path
     assert as_of_date(result) == str(pd.to_datetime(orders["ordered_at"]).max().date())
 
 
+def test_a_typed_parquet_order_in_the_future_is_counted_with_its_time(orders, tmp_path):
+    # A typed file skips the text round trip (no per-row cast to look for line breaks or to keep
+    # the raw text): the example is the time itself, and nothing is read as a broken line.
+    typed = pd.concat(
+        [
+            orders,
+            pd.DataFrame(
+                [
+                    {
+                        "order_id": "GARBAGE",
+                        "customer_id": orders["customer_id"].iloc[0],
+                        "ordered_at": "2099-01-01",
+                        "amount": "10.00",
+                    }
+                ]
+            ),
+        ]
+    ).assign(ordered_at=lambda frame: pd.to_datetime(frame["ordered_at"], format="ISO8601"))
+    typed["amount"] = typed["amount"].astype(float)
+    path = tmp_path / "orders.parquet"
+    with duckdb.connect() as connection:
+        connection.register("typed", typed)
+        connection.execute(f"copy typed to '{path}' (format parquet)")
+        types = connection.sql(f"describe select * from '{path}'").df()
+    column_types = dict(zip(types["column_name"], types["column_type"]))
+    assert column_types["amount"] == "DOUBLE" and column_types["ordered_at"].startswith("TIMESTAMP")
+    result = run_dbt(
+        tmp_path / "case.duckdb",
+        dbt_vars={"orders_location": str(path)},
+        extra=ACCOUNTING,
+        check=False,
+    )
+    assert result.ok, result.output[-3000:]
+    assert issues(result)["in_the_future"] == (1, "2099-01-01 00:00:00")
+    assert issues(result)["unterminated_quote"][0] == 0
+    assert len(staged(result)) == len(typed.drop_duplicates())
+
+
 def test_a_default_as_of_date_after_a_long_gap_is_refused(orders, tmp_path):
     stray = pd.DataFrame(
         [

@@ -3,6 +3,12 @@
 -- (invalid_value, an example for data_quality_issues).
 {{ assert_input_columns('orders', ['customer_id', 'order_id', 'ordered_at', 'amount']) }}
 {%- set input_types = input_column_types('orders') %}
+{#- A typed amount or time is its own text: cast once per row that needs an example, after the
+    duplicates are gone, instead of on every raw row. #}
+{%- set amount_is_text = is_text_type(input_types.get('amount')) %}
+{%- set ordered_at_is_text = is_text_type(input_types.get('ordered_at')) %}
+{%- set source_ordered_at = 'renamed.source_ordered_at' if ordered_at_is_text
+    else 'cast(renamed.ordered_at as ' ~ dbt.type_string() ~ ')' %}
 
 with
 
@@ -31,13 +37,20 @@ renamed as (
         {{ input_timestamp('ordered_at', input_types.get('ordered_at'), 'orders') }} as ordered_at,
 
         ----------  the raw text, for the examples of data_quality_issues
+        {%- if amount_is_text %}
         min(cast(amount as {{ dbt.type_string() }})) as source_amount,
+        {%- else %}
+        cast(null as {{ dbt.type_string() }}) as source_amount,
+        {%- endif %}
+        {%- if ordered_at_is_text %}
         min(cast(ordered_at as {{ dbt.type_string() }})) as source_ordered_at,
+        {%- endif %}
         bool_or({{ has_extra_fields('orders') }}) as has_extra_fields,
         min({{ extra_fields_text('orders') }}) as source_extra_fields,
         -- A line break inside an id, time or amount: an unterminated quote swallowed the lines
         -- after it (DuckDB's lenient reader reads on to the next quote); counted as lines lost.
-        max({{ embedded_line_breaks(['order_id', 'customer_id', 'ordered_at', 'amount']) }}) as embedded_line_breaks
+        {%- set raw_columns = ['order_id', 'customer_id', 'ordered_at', 'amount'] %}
+        max({{ embedded_line_breaks(raw_columns, input_types) }}) as embedded_line_breaks
 
     from source
     group by 1, 2, 3, 4, 5, 6
@@ -80,10 +93,10 @@ flagged as (
         renamed.embedded_line_breaks,
         case
             when renamed.embedded_line_breaks > 0
-                then substr(concat_ws(',', renamed.order_id, renamed.customer_id, renamed.source_ordered_at), 1, 80)
+                then substr(concat_ws(',', renamed.order_id, renamed.customer_id, {{ source_ordered_at }}), 1, 80)
             when renamed.has_extra_fields then renamed.source_extra_fields
             when renamed.ordered_at is null or renamed.ordered_at > {{ build_started_at() }}
-                then renamed.source_ordered_at
+                then {{ source_ordered_at }}
             when renamed.amount is null then renamed.source_amount
             when order_id_amounts.has_conflicting_amounts then renamed.order_id
         end as invalid_value
