@@ -103,6 +103,13 @@ def test_rerun_is_identical_and_appends_nothing(warehouse_copy, sample_warehouse
     pd.testing.assert_frame_equal(
         registry_before, query(warehouse_copy, "select * from segment_model_registry order by all")
     )
+    # The incremental Python model's staging table is gone: nothing new where BI users browse.
+    staged = query(
+        warehouse_copy,
+        "select table_schema, table_name from information_schema.tables "
+        "where table_name like '%dbt_tmp%'",
+    )
+    assert staged.empty, staged.to_dict("records")
 
 
 READER = textwrap.dedent(
