@@ -3,8 +3,9 @@
 -- (invalid_value, an example for data_quality_issues).
 {{ assert_input_columns('orders', ['customer_id', 'order_id', 'ordered_at', 'amount']) }}
 {%- set input_types = input_column_types('orders') %}
-{#- A typed amount or time is its own text: cast once per row that needs an example, after the
-    duplicates are gone, instead of on every raw row. #}
+{#- A typed time is its own text: cast only where an example is shown, after the duplicates are
+    gone, instead of on every raw row. A typed amount is null only when missing, which shows no
+    example, so it keeps no text. #}
 {%- set amount_is_text = is_text_type(input_types.get('amount')) %}
 {%- set ordered_at_is_text = is_text_type(input_types.get('ordered_at')) %}
 {%- set source_ordered_at = 'renamed.source_ordered_at' if ordered_at_is_text
