@@ -23,11 +23,17 @@ ACCOUNTING = ["--select", "+data_quality_issues", "--indirect-selection", "cauti
 
 
 @pytest.fixture(scope="module")
-def orders(tmp_path_factory) -> pd.DataFrame:
-    """The orders of a small clean generated data set (text columns), ending 2026-06-30."""
+def base(tmp_path_factory) -> Path:
+    """A small clean generated data set (CSV files), ending 2026-06-30."""
     folder = tmp_path_factory.mktemp("messy_base")
     generate(folder, customers=BASE_CUSTOMERS, seed=5, file_format="csv")
-    return pd.read_csv(folder / "orders.csv", dtype=str)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def orders(base) -> pd.DataFrame:
+    """The orders of the base data set, as text columns."""
+    return pd.read_csv(base / "orders.csv", dtype=str)
 
 
 def build_file(tmp_path: Path, content: str | bytes, dbt_vars=None, extra=None, name="orders.csv"):
@@ -44,12 +50,12 @@ def build_file(tmp_path: Path, content: str | bytes, dbt_vars=None, extra=None, 
     )
 
 
-def issues(result) -> dict[str, tuple[int, str | None]]:
-    """Orders rows of data_quality_issues as {issue: (rows, example)}."""
+def issues(result, input_table="orders") -> dict[str, tuple[int, str | None]]:
+    """One input's rows of data_quality_issues as {issue: (rows, example)}."""
     frame = query(
         result.db_path,
         "select issue, affected_rows, example_value from data_quality_issues "
-        "where input_table = 'orders'",
+        f"where input_table = '{input_table}'",
     )
     return {row.issue: (row.affected_rows, row.example_value) for row in frame.itertuples()}
 
@@ -194,42 +200,56 @@ def test_an_order_dated_2099_is_in_the_future_and_moves_nothing(orders, tmp_path
     assert as_of_date(result) == str(pd.to_datetime(orders["ordered_at"]).max().date())
 
 
-def test_a_typed_parquet_order_in_the_future_is_counted_with_its_time(orders, tmp_path):
+def test_typed_parquet_rows_in_the_future_are_counted_with_their_time(orders, base, tmp_path):
     # A typed file skips the text round trip (no per-row cast to look for line breaks or to keep
     # the raw text): the example is the time itself, and nothing is read as a broken line.
-    typed = pd.concat(
+    future = {"customer_id": orders["customer_id"].iloc[0], "ordered_at": "2099-01-01"}
+    typed_orders = pd.concat(
+        [orders, pd.DataFrame([{**future, "order_id": "GARBAGE", "amount": "10.00"}])]
+    ).assign(ordered_at=lambda frame: pd.to_datetime(frame["ordered_at"], format="ISO8601"))
+    typed_orders["amount"] = typed_orders["amount"].astype(float)
+    events = pd.read_csv(base / "events.csv", dtype=str)
+    typed_events = pd.concat(
         [
-            orders,
+            events,
             pd.DataFrame(
                 [
                     {
-                        "order_id": "GARBAGE",
-                        "customer_id": orders["customer_id"].iloc[0],
-                        "ordered_at": "2099-01-01",
-                        "amount": "10.00",
+                        "event_id": "GARBAGE",
+                        "customer_id": future["customer_id"],
+                        "occurred_at": "2099-01-01 00:00:00",
+                        "event_type": "session",
                     }
                 ]
             ),
         ]
-    ).assign(ordered_at=lambda frame: pd.to_datetime(frame["ordered_at"], format="ISO8601"))
-    typed["amount"] = typed["amount"].astype(float)
-    path = tmp_path / "orders.parquet"
+    ).assign(occurred_at=lambda frame: pd.to_datetime(frame["occurred_at"], format="ISO8601"))
+    paths = {name: tmp_path / f"{name}.parquet" for name in ("orders", "events")}
     with duckdb.connect() as connection:
-        connection.register("typed", typed)
-        connection.execute(f"copy typed to '{path}' (format parquet)")
-        types = connection.sql(f"describe select * from '{path}'").df()
-    column_types = dict(zip(types["column_name"], types["column_type"]))
+        for name, frame in (("orders", typed_orders), ("events", typed_events)):
+            connection.register(name, frame)
+            connection.execute(f"copy {name} to '{paths[name]}' (format parquet)")
+        orders_types = connection.sql(f"describe select * from '{paths['orders']}'").df()
+        events_types = connection.sql(f"describe select * from '{paths['events']}'").df()
+    column_types = dict(zip(orders_types["column_name"], orders_types["column_type"]))
     assert column_types["amount"] == "DOUBLE" and column_types["ordered_at"].startswith("TIMESTAMP")
+    column_types = dict(zip(events_types["column_name"], events_types["column_type"]))
+    assert column_types["occurred_at"].startswith("TIMESTAMP")
     result = run_dbt(
         tmp_path / "case.duckdb",
-        dbt_vars={"orders_location": str(path)},
+        dbt_vars={
+            "orders_location": str(paths["orders"]),
+            "events_location": str(paths["events"]),
+        },
         extra=ACCOUNTING,
         check=False,
     )
     assert result.ok, result.output[-3000:]
     assert issues(result)["in_the_future"] == (1, "2099-01-01 00:00:00")
     assert issues(result)["unterminated_quote"][0] == 0
-    assert len(staged(result)) == len(typed.drop_duplicates())
+    assert len(staged(result)) == len(typed_orders.drop_duplicates())
+    assert issues(result, "events")["in_the_future"] == (1, "2099-01-01 00:00:00")
+    assert issues(result, "events")["null_timestamp"][0] == 0
 
 
 def test_a_default_as_of_date_after_a_long_gap_is_refused(orders, tmp_path):
