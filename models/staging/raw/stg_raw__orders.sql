@@ -60,12 +60,15 @@ renamed as (
 
 order_id_amounts as (
 
+    -- Only the order ids with two amounts: the join below then looks rows up in a handful of ids
+    -- instead of every order's (a quarter of this model's time at 10M customers).
     select
         order_id,
-        max(amount) > min(amount) as has_conflicting_amounts
+        true as has_conflicting_amounts
     from renamed
     where order_id is not null
     group by 1
+    having max(amount) > min(amount)
 
 ),
 
