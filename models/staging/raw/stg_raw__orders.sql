@@ -61,7 +61,7 @@ renamed as (
 order_id_amounts as (
 
     -- Only the order ids with two amounts: the join below then looks rows up in a handful of ids
-    -- instead of every order's (a quarter of this model's time at 10M customers).
+    -- instead of every order's (a fifth of this model's time at 10M customers).
     select
         order_id,
         true as has_conflicting_amounts
