@@ -82,6 +82,21 @@
 
 
 {#
+    input_example_text(column, source_type) -> the text shown as a data_quality_issues example for
+    a row of the staging model's `renamed` step. A text column keeps its raw text there as
+    `source_<column>`; a typed time is its own text, cast only in the rows that show it instead of
+    on every raw row.
+#}
+{% macro input_example_text(column, source_type) -%}
+    {%- if is_text_type(source_type) -%}
+        renamed.source_{{ column }}
+    {%- else -%}
+        cast(renamed.{{ column }} as {{ dbt.type_string() }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
     input_number(column, source_type) -> the column as a double; null when empty or not a number.
 #}
 {% macro input_number(column, source_type) -%}

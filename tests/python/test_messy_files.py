@@ -229,12 +229,16 @@ def test_typed_parquet_rows_in_the_future_are_counted_with_their_time(orders, ba
         for name, frame in (("orders", typed_orders), ("events", typed_events)):
             connection.register(name, frame)
             connection.execute(f"copy {name} to '{paths[name]}' (format parquet)")
-        orders_types = connection.sql(f"describe select * from '{paths['orders']}'").df()
-        events_types = connection.sql(f"describe select * from '{paths['events']}'").df()
-    column_types = dict(zip(orders_types["column_name"], orders_types["column_type"]))
-    assert column_types["amount"] == "DOUBLE" and column_types["ordered_at"].startswith("TIMESTAMP")
-    column_types = dict(zip(events_types["column_name"], events_types["column_type"]))
-    assert column_types["occurred_at"].startswith("TIMESTAMP")
+        types = {
+            name: {
+                row[0]: row[1]
+                for row in connection.sql(f"describe select * from '{path}'").fetchall()
+            }
+            for name, path in paths.items()
+        }
+    assert types["orders"]["amount"] == "DOUBLE"
+    assert types["orders"]["ordered_at"].startswith("TIMESTAMP")
+    assert types["events"]["occurred_at"].startswith("TIMESTAMP")
     result = run_dbt(
         tmp_path / "case.duckdb",
         dbt_vars={

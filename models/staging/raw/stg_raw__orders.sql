@@ -8,8 +8,7 @@
     example, so it keeps no text. #}
 {%- set amount_is_text = is_text_type(input_types.get('amount')) %}
 {%- set ordered_at_is_text = is_text_type(input_types.get('ordered_at')) %}
-{%- set source_ordered_at = 'renamed.source_ordered_at' if ordered_at_is_text
-    else 'cast(renamed.ordered_at as ' ~ dbt.type_string() ~ ')' %}
+{%- set source_ordered_at = input_example_text('ordered_at', input_types.get('ordered_at')) %}
 
 with
 
